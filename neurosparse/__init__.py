@@ -1,0 +1,20 @@
+"""neurosparse: simulate sparse, event-driven and bio-inspired computation, count what it
+computes, and price it on neuromorphic and conventional hardware."""
+
+__version__ = "0.1.0"
+
+from neurosparse.core import *  # noqa: F403  (the event core is the package's front door)
+from neurosparse.core import __all__ as _core_all
+from neurosparse.errors import (
+    InsufficientMemoryError,
+    MissingDependencyError,
+    NeurosparseError,
+    ParameterError,
+    UnknownNameError,
+)
+from neurosparse.optrace import LayerCounts, OpTrace
+
+__all__ = list(_core_all) + [
+    "InsufficientMemoryError", "LayerCounts", "MissingDependencyError", "NeurosparseError",
+    "OpTrace", "ParameterError", "UnknownNameError", "__version__",
+]

@@ -1,0 +1,292 @@
+"""Results of a run: spikes, sampled state, per-step counts, the OpTrace; saved as ``.npz``.
+
+Spikes are kept as integer steps and local neuron indices (``steps``, ``i``), with ``n``,
+``dt``, ``t_start`` and ``t_stop`` (Brian2/NIR style); ``t`` gives times in seconds.
+A saved recording holds the network configuration, the seed and the package versions,
+and loads back identically.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurosparse._io import atomic_write
+from neurosparse.errors import UnknownNameError
+from neurosparse.optrace import OpTrace
+
+
+@dataclass
+class SpikeTrains:
+    """Spikes of one population: ``steps[k]``, ``i[k]`` is the k-th spike.
+
+    Attributes
+    ----------
+    steps
+        int64 step of each spike (absolute, counted from the network's start).
+    i
+        int32 index of the spiking neuron within its population.
+    n
+        Population size.
+    dt
+        Step (s).
+    t_start, t_stop
+        The recorded interval in seconds: steps ``t_start/dt .. t_stop/dt - 1``.
+    """
+
+    steps: np.ndarray
+    i: np.ndarray
+    n: int
+    dt: float
+    t_start: float
+    t_stop: float
+
+    @property
+    def t(self) -> np.ndarray:
+        """Spike times (s)."""
+        return self.steps * self.dt
+
+    @property
+    def duration(self) -> float:
+        return self.t_stop - self.t_start
+
+    def __len__(self) -> int:
+        return int(self.steps.shape[0])
+
+    def counts(self) -> np.ndarray:
+        """Number of spikes of each neuron."""
+        return np.bincount(self.i, minlength=self.n)
+
+    def mean_rate(self) -> float:
+        """Mean firing rate over neurons and time (Hz)."""
+        return len(self) / (self.n * self.duration) if self.duration > 0 else float("nan")
+
+    def isi_cv(self, min_spikes: int = 3) -> np.ndarray:
+        """Coefficient of variation of inter-spike intervals, per neuron with enough spikes."""
+        order = np.lexsort((self.steps, self.i))
+        idx, st = self.i[order], self.steps[order].astype(np.float64)
+        bounds = np.flatnonzero(np.diff(idx)) + 1
+        cvs = []
+        for seg_i, seg_t in zip(np.split(idx, bounds), np.split(st, bounds)):
+            if len(seg_t) >= min_spikes:
+                isi = np.diff(seg_t)
+                if isi.mean() > 0:
+                    cvs.append(isi.std() / isi.mean())
+        return np.asarray(cvs)
+
+    def trains(self) -> list[np.ndarray]:
+        """Spike times (s) of each neuron, a list of ``n`` arrays."""
+        order = np.lexsort((self.steps, self.i))
+        bounds = np.searchsorted(self.i[order], np.arange(1, self.n))
+        return [s * self.dt for s in np.split(self.steps[order], bounds)]
+
+
+@dataclass
+class StateSamples:
+    """Sampled state of some neurons of one population.
+
+    Attributes
+    ----------
+    steps
+        Steps at which samples were taken (start of step).
+    indices
+        Local neuron indices recorded (columns).
+    values
+        Variable name -> array of shape ``(n_samples, n_indices)``.
+    record_dt
+        Time between samples (s).
+    """
+
+    steps: np.ndarray
+    indices: np.ndarray
+    values: dict[str, np.ndarray]
+    record_dt: float
+    dt: float
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.steps * self.dt
+
+    def __getitem__(self, var: str) -> np.ndarray:
+        if var not in self.values:
+            raise UnknownNameError(f"variable {var!r} was not recorded; recorded: "
+                                   f"{', '.join(self.values)}")
+        return self.values[var]
+
+
+@dataclass
+class Recording:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    dt
+        Step (s).
+    t_start_step, n_steps
+        First step of the run and its length in steps.
+    population_names, population_sizes
+        All populations and input groups in global order.
+    projection_names
+        All projections.
+    spike_counts
+        int32 ``(n_steps, n_populations)``: spikes per step of each population (always on).
+    synaptic_events
+        int64 ``(n_steps, n_projections)``: synaptic events per step of each projection.
+    spikes
+        Population name -> :class:`SpikeTrains` (monitored populations only).
+    state
+        Population name -> :class:`StateSamples`.
+    optrace
+        Operation counts of the run.
+    config
+        The network's configuration (JSON-serialisable), with the seed.
+    versions
+        Versions of Python and the packages that produced the run.
+    timings
+        Seconds spent building, compiling and simulating.
+    """
+
+    dt: float
+    t_start_step: int
+    n_steps: int
+    population_names: list[str]
+    population_sizes: list[int]
+    projection_names: list[str]
+    spike_counts: np.ndarray
+    synaptic_events: np.ndarray
+    spikes: dict[str, SpikeTrains] = field(default_factory=dict)
+    state: dict[str, StateSamples] = field(default_factory=dict)
+    optrace: OpTrace | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return self.n_steps * self.dt
+
+    def population_rate(self, population: str, bin_size: float | None = None):
+        """Population rate (Hz) per step or per bin of ``bin_size`` seconds.
+
+        Returns
+        -------
+        (t, rate)
+            Bin start times (s) and the mean rate per neuron in each bin.
+        """
+        p = self._pop_index(population)
+        counts = self.spike_counts[:, p].astype(np.float64)
+        every = 1 if bin_size is None else max(1, int(round(bin_size / self.dt)))
+        n_bins = len(counts) // every
+        binned = counts[: n_bins * every].reshape(n_bins, every).sum(axis=1)
+        t = (self.t_start_step + np.arange(n_bins) * every) * self.dt
+        return t, binned / (self.population_sizes[p] * every * self.dt)
+
+    def total_spikes(self, population: str | None = None) -> int:
+        """Spikes emitted by one population (or all) during the run."""
+        if population is None:
+            return int(self.spike_counts.sum())
+        return int(self.spike_counts[:, self._pop_index(population)].sum())
+
+    def total_events(self) -> int:
+        """Synaptic events over all projections during the run."""
+        return int(self.synaptic_events.sum())
+
+    def summary(self) -> str:
+        """A short human-readable summary of the run."""
+        lines = [f"{self.duration:g} s simulated in {self.n_steps} steps of {self.dt * 1e3:g} ms"]
+        for p, name in enumerate(self.population_names):
+            n = self.population_sizes[p]
+            count = int(self.spike_counts[:, p].sum())
+            rate = count / (n * self.duration)
+            lines.append(f"  {name:>12s}: {n:>9d} neurons, {count:>10d} spikes, {rate:8.3f} Hz")
+        lines.append(f"  synaptic events: {self.total_events():d}")
+        for key, val in self.timings.items():
+            lines.append(f"  {key}: {val:.3f}")
+        return "\n".join(lines)
+
+    def _pop_index(self, population: str) -> int:
+        if population not in self.population_names:
+            raise UnknownNameError(f"no population named {population!r}; known: "
+                                   f"{', '.join(self.population_names)}")
+        return self.population_names.index(population)
+
+    # ---------------------------------------------------------------- save/load
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the recording to ``path`` (``.npz``) atomically."""
+        arrays: dict[str, np.ndarray] = {
+            "spike_counts": self.spike_counts,
+            "synaptic_events": self.synaptic_events,
+        }
+        meta = {
+            "format": "neurosparse.Recording/1",
+            "dt": self.dt, "t_start_step": self.t_start_step, "n_steps": self.n_steps,
+            "population_names": self.population_names,
+            "population_sizes": self.population_sizes,
+            "projection_names": self.projection_names,
+            "config": self.config, "versions": self.versions, "timings": self.timings,
+            "optrace": self.optrace.to_dict() if self.optrace is not None else None,
+            "spikes": {}, "state": {},
+        }
+        for k, (name, tr) in enumerate(self.spikes.items()):
+            arrays[f"spikes{k}_steps"] = tr.steps
+            arrays[f"spikes{k}_i"] = tr.i
+            meta["spikes"][name] = {"key": k, "n": tr.n, "t_start": tr.t_start, "t_stop": tr.t_stop}
+        for k, (name, st) in enumerate(self.state.items()):
+            arrays[f"state{k}_steps"] = st.steps
+            arrays[f"state{k}_indices"] = st.indices
+            for m, (var, vals) in enumerate(st.values.items()):
+                arrays[f"state{k}_var{m}"] = vals
+            meta["state"][name] = {"key": k, "variables": list(st.values),
+                                   "record_dt": st.record_dt}
+        arrays["meta_json"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+
+        def write(fh):
+            buf = io.BytesIO()
+            np.savez_compressed(buf, **arrays)
+            fh.write(buf.getvalue())
+
+        return atomic_write(path, write)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Recording:
+        """Read a recording written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta_json"]).decode())
+            spikes = {}
+            for name, info in meta["spikes"].items():
+                k = info["key"]
+                spikes[name] = SpikeTrains(data[f"spikes{k}_steps"], data[f"spikes{k}_i"],
+                                           info["n"], meta["dt"], info["t_start"], info["t_stop"])
+            state = {}
+            for name, info in meta["state"].items():
+                k = info["key"]
+                values = {var: data[f"state{k}_var{m}"] for m, var in enumerate(info["variables"])}
+                state[name] = StateSamples(data[f"state{k}_steps"], data[f"state{k}_indices"],
+                                           values, info["record_dt"], meta["dt"])
+            optrace = OpTrace.from_dict(meta["optrace"]) if meta["optrace"] else None
+            return cls(dt=meta["dt"], t_start_step=meta["t_start_step"], n_steps=meta["n_steps"],
+                       population_names=meta["population_names"],
+                       population_sizes=meta["population_sizes"],
+                       projection_names=meta["projection_names"],
+                       spike_counts=data["spike_counts"], synaptic_events=data["synaptic_events"],
+                       spikes=spikes, state=state, optrace=optrace, config=meta["config"],
+                       versions=meta["versions"], timings=meta["timings"])
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages a run depends on."""
+    import numba
+    import scipy
+
+    import neurosparse
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "scipy": scipy.__version__,
+            "neurosparse": neurosparse.__version__, "platform": platform.platform()}

@@ -1,0 +1,203 @@
+"""Drive the kernels over a run in chunks: progress, buffers, and assembling the Recording."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields, is_dataclass
+
+import numba
+import numpy as np
+from tqdm.auto import tqdm
+
+from neurosparse.core.kernels import P_MONITORED, run_chunk, run_chunk_parallel
+from neurosparse.core.recording import (
+    Recording,
+    SpikeTrains,
+    StateSamples,
+    package_versions,
+)
+from neurosparse.core.trace import build_optrace
+from neurosparse.errors import ParameterError
+
+#: From this many neurons on, runs use every available thread by default.
+PARALLEL_THRESHOLD = 50_000
+_TARGET_CHUNK_SECONDS = 0.25
+
+
+def default_threads(n_neurons: int) -> int:
+    """Threads a run uses when not told: 1 below :data:`PARALLEL_THRESHOLD` neurons."""
+    return 1 if n_neurons < PARALLEL_THRESHOLD else numba.config.NUMBA_NUM_THREADS
+
+
+def run_network(net, compiled, n_steps: int, threads: int | None = None,
+                progress: bool | None = None) -> Recording:
+    """Run ``n_steps`` steps of ``net`` (already compiled) and return the recording."""
+    a = compiled.arrays
+    n_total = int(compiled.starts[-1])
+    if threads is None:
+        threads = default_threads(n_total)
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not (
+            1 <= threads <= numba.config.NUMBA_NUM_THREADS):
+        raise ParameterError(f"threads must be an integer in [1, {numba.config.NUMBA_NUM_THREADS}] "
+                             f"(the cores Numba can use), got {threads!r}")
+    rng = np.random.default_rng(net._run_seed.spawn(1)[0])
+    P = len(compiled.names)
+    J = len(compiled.proj_names)
+    n_mon = int(sum(compiled.starts[p + 1] - compiled.starts[p]
+                    for p in range(P) if a.pop_info[p, P_MONITORED]))
+    cap = max(4 * n_mon, 1 << 16)
+    spk_t = np.empty(cap, np.int64)
+    spk_i = np.empty(cap, np.int64)
+    scratch = np.empty((4, max(n_total, 1)), np.int64)
+    n_cols = len(compiled.monitor_columns)
+    every = a.rec_every if n_cols else 0
+    arrays = a._replace(rec_every=every)
+
+    t0 = net.t_steps
+    t_end = t0 + n_steps
+    counts = np.zeros((n_steps, P), np.int32)
+    events = np.zeros((n_steps, J), np.int64)
+    spike_parts_t, spike_parts_i, rec_parts = [], [], []
+    timings = {"build_seconds": compiled.build_seconds}
+    compile_seconds = 0.0
+    sim_seconds = 0.0
+    show = progress if progress is not None else None
+    bar = tqdm(total=n_steps, unit="step", disable=(not show) if show is not None else None,
+               leave=False, mininterval=0.5)
+    # the first call runs one step: it includes JIT compilation (or loading the compiled
+    # kernel from Numba's cache), reported as compile time; later calls are simulation
+    chunk = 1
+    t = t0
+    first = True
+    try:
+        while t < t_end:
+            t1 = min(t + chunk, t_end)
+            n_rec_max = 0 if every == 0 else ((t1 - 1) // every - (t - 1) // every)
+            rec_buf = np.empty((n_rec_max, n_cols))
+            tic = time.perf_counter()
+            if threads == 1:
+                t_done, n_spk, n_rec = run_chunk(
+                    arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
+                    counts[t - t0:], events[t - t0:], scratch)
+            else:
+                numba.set_num_threads(int(threads))
+                t_done, n_spk, n_rec = run_chunk_parallel(
+                    arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
+                    counts[t - t0:], events[t - t0:], scratch, int(threads))
+            elapsed = time.perf_counter() - tic
+            done_steps = t_done - t
+            if first:
+                compile_seconds = elapsed
+                first = False
+                chunk = 200
+            else:
+                sim_seconds += elapsed
+                if done_steps > 0 and elapsed > 0:
+                    chunk = int(min(max(_TARGET_CHUNK_SECONDS * done_steps / elapsed, 100),
+                                    1_000_000))
+            spike_parts_t.append(spk_t[:n_spk].copy())
+            spike_parts_i.append(spk_i[:n_spk].copy())
+            rec_parts.append(rec_buf[:n_rec].copy())
+            bar.update(done_steps)
+            t = t_done
+    finally:
+        bar.close()
+    net.t_steps = t_end
+    timings.update(compile_seconds=compile_seconds, sim_seconds=sim_seconds, threads=threads)
+
+    all_t = np.concatenate(spike_parts_t) if spike_parts_t else np.zeros(0, np.int64)
+    all_i = np.concatenate(spike_parts_i) if spike_parts_i else np.zeros(0, np.int64)
+    spikes = {}
+    for p, name in enumerate(compiled.names):
+        if not a.pop_info[p, P_MONITORED]:
+            continue
+        lo, hi = compiled.starts[p], compiled.starts[p + 1]
+        sel = (all_i >= lo) & (all_i < hi)
+        spikes[name] = SpikeTrains(steps=all_t[sel], i=(all_i[sel] - lo).astype(np.int32),
+                                   n=int(hi - lo), dt=net.dt, t_start=t0 * net.dt,
+                                   t_stop=t_end * net.dt)
+    state = _assemble_state(compiled, rec_parts, t0, t_end, every, net.dt)
+    rec = Recording(
+        dt=net.dt, t_start_step=t0, n_steps=n_steps, population_names=list(compiled.names),
+        population_sizes=[int(compiled.starts[p + 1] - compiled.starts[p]) for p in range(P)],
+        projection_names=list(compiled.proj_names), spike_counts=counts,
+        synaptic_events=events, spikes=spikes, state=state,
+        config=describe_network(net), versions=package_versions(), timings=timings)
+    rec.optrace = build_optrace(net, compiled, rec)
+    return rec
+
+
+def _assemble_state(compiled, rec_parts, t0, t_end, every, dt):
+    if not compiled.monitor_columns:
+        return {}
+    data = np.concatenate(rec_parts, axis=0) if rec_parts else np.zeros((0, 0))
+    first = -(-t0 // every) * every
+    steps = np.arange(first, t_end, every, dtype=np.int64)
+    state: dict[str, StateSamples] = {}
+    by_pop: dict[str, dict[str, list[int]]] = {}
+    idx_by_pop: dict[str, dict[str, list[int]]] = {}
+    for c, (pop, var, li) in enumerate(compiled.monitor_columns):
+        by_pop.setdefault(pop, {}).setdefault(var, []).append(c)
+        idx_by_pop.setdefault(pop, {}).setdefault(var, []).append(li)
+    for pop, per_var in by_pop.items():
+        first_var = next(iter(per_var))
+        indices = np.asarray(idx_by_pop[pop][first_var], np.int64)
+        values = {var: data[:, cols] for var, cols in per_var.items()}
+        state[pop] = StateSamples(steps=steps, indices=indices, values=values,
+                                  record_dt=every * dt, dt=dt)
+    return state
+
+
+def describe_network(net) -> dict:
+    """The network's configuration as JSON-serialisable data (arrays summarised)."""
+    from neurosparse.core.network import Population
+
+    pops = {}
+    for name, pop in net._populations.items():
+        if isinstance(pop, Population):
+            pops[name] = {"n": pop.n, "model": _describe(pop.model),
+                          "ports": {k: _describe(v) for k, v in pop.ports.items()},
+                          "currents": [_describe(c) for c in pop.currents],
+                          "initial": {k: _summarise(v) for k, v in pop.initial.items()}}
+        else:
+            pops[name] = {"n": pop.n, "input": _describe(pop.group)}
+    projs = []
+    for spec in net._projection_specs:
+        projs.append({"name": spec.name, "source": spec.source, "target": spec.target,
+                      "port": spec.port, "rule": _describe(spec.rule),
+                      "weight": _summarise(spec.weight), "delay": _summarise(spec.delay),
+                      "plasticity": _describe(spec.plasticity) if spec.plasticity else None,
+                      "seed_entropy": str(spec.seed.entropy),
+                      "seed_spawn_key": list(spec.seed.spawn_key)})
+    return {"dt": net.dt, "seed_entropy": str(net.seed.entropy),
+            "seed_spawn_key": list(net.seed.spawn_key), "populations": pops,
+            "projections": projs}
+
+
+def _describe(obj) -> dict:
+    if is_dataclass(obj):
+        out = {"type": type(obj).__name__}
+        for f in fields(obj):
+            out[f.name] = _summarise(getattr(obj, f.name))
+        return out
+    return {"type": type(obj).__name__}
+
+
+def _summarise(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if callable(value):
+        return {"callable": getattr(value, "__name__", repr(value))}
+    if is_dataclass(value):
+        return _describe(value)
+    if hasattr(value, "shape") and hasattr(value, "dtype") and not hasattr(value, "tocoo"):
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            return float(arr)
+        if arr.size <= 16:
+            return arr.tolist()
+        return {"shape": list(arr.shape), "mean": float(arr.mean()), "min": float(arr.min()),
+                "max": float(arr.max())}
+    if hasattr(value, "tocoo"):
+        return {"sparse_shape": list(value.shape), "nnz": int(value.nnz)}
+    return repr(value)

@@ -1,0 +1,85 @@
+"""The event core's OpTrace: what a run computed, from its always-on counters.
+
+Per neuron population: ``neuron_updates = n * steps``, ``spikes``, and the bytes of state
+read and written each update (``v``, the port variables, the refractory counter, and ``w``
+or ``u`` for two-variable models). Per projection: ``synaptic_events`` (one per spike and
+outgoing synapse), equal to ``effective_acs`` (each is one accumulate of a weight into a
+target); ``dense_ops = n_pre * n_post * steps`` (a dense matrix-vector product every
+step, as NeuroBench counts dense synaptic operations); weight and metadata bytes read per
+event (4 B weight unless homogeneous, 4 B target index, 2 B delay unless homogeneous, and
+16 B of row pointers per presynaptic spike); 8 B read and written in the ring buffer per
+event. Plastic projections also write their weights (4 B per event and per potentiated
+synapse).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurosparse.optrace import LayerCounts, OpTrace
+
+
+def build_optrace(net, compiled, rec) -> OpTrace:
+    """Build the :class:`OpTrace` of a run from its recording's counters."""
+    from neurosparse.core.network import Population
+
+    trace = OpTrace(n_samples=1, n_steps=rec.n_steps, dt=rec.dt, source="neurosparse.core")
+    steps = rec.n_steps
+    for p, name in enumerate(compiled.names):
+        pop = net._populations[name]
+        spikes_per_step = rec.spike_counts[:, p]
+        n_spikes = float(spikes_per_step.sum())
+        if isinstance(pop, Population):
+            state_bytes = 8 + 4 + 8 * len(pop.ports) + (8 if len(pop.model.state_variables) > 1 else 0)
+            updates = float(pop.n) * steps
+            trace.add_layer(LayerCounts(
+                name=name, kind="population", neuron_updates=updates, spikes=n_spikes,
+                activations=updates, nonzero_activations=n_spikes,
+                state_bytes_read=updates * state_bytes, state_bytes_written=updates * state_bytes,
+                per_step={"spikes": spikes_per_step.copy()}))
+        else:
+            trace.add_layer(LayerCounts(name=name, kind="input", spikes=n_spikes,
+                                        activations=float(pop.n) * steps,
+                                        nonzero_activations=n_spikes,
+                                        per_step={"spikes": spikes_per_step.copy()}))
+    for j, name in enumerate(compiled.proj_names):
+        pr = compiled.projections[name]
+        ev_per_step = rec.synaptic_events[:, j]
+        events = float(ev_per_step.sum())
+        pre_spikes = float(rec.spike_counts[:, compiled.names.index(pr.source)].sum())
+        w_bytes = 0.0 if pr.weights is None else 4.0
+        d_bytes = 0.0 if pr.delays is None else 2.0
+        weights = pr.weight_array()
+        nonzero = int(np.count_nonzero(weights))
+        written = 0.0
+        if pr.plasticity is not None:
+            post_spikes = float(rec.spike_counts[:, compiled.names.index(pr.target)].sum())
+            in_degree = pr.n_synapses / max(pr.n_post, 1)
+            written = 4.0 * (events + post_spikes * in_degree)
+        effective = events
+        if nonzero < pr.n_synapses:
+            effective = _events_on_nonzero(pr, weights, rec, events)
+        trace.add_layer(LayerCounts(
+            name=name, kind="projection",
+            dense_ops=float(pr.n_pre) * pr.n_post * steps,
+            effective_acs=effective,
+            synaptic_events=events,
+            weight_bytes_read=events * w_bytes,
+            weight_bytes_written=written,
+            metadata_bytes_read=events * (4.0 + d_bytes) + 16.0 * pre_spikes,
+            state_bytes_read=8.0 * events, state_bytes_written=8.0 * events,
+            n_params=pr.n_synapses, n_nonzero_params=nonzero,
+            dense_params=pr.n_pre * pr.n_post,
+            per_step={"synaptic_events": ev_per_step.copy()}))
+    return trace
+
+
+def _events_on_nonzero(pr, weights, rec, events: float) -> float:
+    """Events on synapses of non-zero weight: exact when the source's spikes were
+    recorded, else the events scaled by the fraction of non-zero weights."""
+    nnz_row = np.add.reduceat(weights != 0, pr.indptr[:-1]) if pr.n_synapses else None
+    if pr.source in rec.spikes and nnz_row is not None:
+        empty = np.diff(pr.indptr) == 0
+        nnz_row = np.where(empty, 0, nnz_row)
+        return float(np.dot(rec.spikes[pr.source].counts(), nnz_row))
+    return events * np.count_nonzero(weights) / max(pr.n_synapses, 1)

@@ -1,0 +1,30 @@
+"""Exceptions raised by neurosparse.
+
+Every error the package raises on purpose derives from :class:`NeurosparseError`, so a
+user can catch them all at once. Messages say what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class NeurosparseError(Exception):
+    """Base class of every error raised on purpose by neurosparse."""
+
+
+class ParameterError(NeurosparseError, ValueError):
+    """A parameter is out of its allowed range, has the wrong shape, or is not finite."""
+
+
+class UnknownNameError(NeurosparseError, KeyError):
+    """A population, port, variable or target name that the network does not know."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plainly instead
+        return str(self.args[0]) if self.args else ""
+
+
+class InsufficientMemoryError(NeurosparseError, MemoryError):
+    """The network would need more memory than the machine has available."""
+
+
+class MissingDependencyError(NeurosparseError, ImportError):
+    """An optional dependency is needed for this feature; the message names the extra."""

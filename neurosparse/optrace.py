@@ -1,0 +1,256 @@
+"""OpTrace: what a model computed, counted the way a chip pays for it.
+
+Every model in neurosparse (the event core, SDR/dendrite models, Sparsey, the PyTorch
+spiking networks) produces an :class:`OpTrace`. The hardware cost model prices an OpTrace
+on a target and never looks inside the model; a model never knows a chip. This module is
+the seam between the two, so it depends on numpy only.
+
+The counts, per layer (a population, a projection, or a PyTorch layer), are:
+
+``dense_ops``
+    Multiply-accumulates a dense implementation would perform (every weight times every
+    input, every step), zeros included. For a projection: ``n_pre * n_post`` per step.
+``effective_macs``
+    MACs with both operands non-zero (real-valued activations times non-zero weights).
+``effective_acs``
+    Accumulates driven by binary or ternary events: one per (spike, non-zero synapse).
+``delta_macs``
+    MACs left after temporal (delta) sparsity; zero when no delta transform was applied.
+``synaptic_events``
+    Spikes delivered along a synapse (for the event core equal to ``effective_acs``).
+``neuron_updates``
+    Membrane (state) updates: neurons times steps.
+``spikes``
+    Spikes emitted.
+``activations`` / ``nonzero_activations``
+    Activation values produced and how many were non-zero (activation sparsity is
+    ``1 - nonzero_activations / activations``).
+``*_bytes_read`` / ``*_bytes_written``
+    Bytes of weights, neuron/synapse state and sparse-format metadata (indices, row
+    pointers, delays) moved.
+
+Per-time-step series (spikes per step of a population, events per step of a projection)
+are kept in ``LayerCounts.per_step`` where the producer has them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurosparse._io import atomic_write
+
+#: The count fields of a layer, in the order tables show them.
+COUNT_FIELDS: tuple[str, ...] = (
+    "dense_ops",
+    "effective_macs",
+    "effective_acs",
+    "delta_macs",
+    "synaptic_events",
+    "neuron_updates",
+    "spikes",
+    "activations",
+    "nonzero_activations",
+    "weight_bytes_read",
+    "weight_bytes_written",
+    "state_bytes_read",
+    "state_bytes_written",
+    "metadata_bytes_read",
+    "metadata_bytes_written",
+)
+
+
+@dataclass
+class LayerCounts:
+    """Operation counts of one layer, population or projection.
+
+    Parameters
+    ----------
+    name
+        The layer's name, unique within a trace.
+    kind
+        What it is: ``"population"``, ``"projection"``, ``"input"``, ``"linear"``, ...
+    n_params
+        Weights (synapses) the layer holds; 0 for a population.
+    n_nonzero_params
+        Non-zero weights (connection sparsity is ``1 - n_nonzero_params / dense_params``).
+    dense_params
+        Weights a dense implementation would hold (``n_pre * n_post`` for a projection).
+    per_step
+        Optional per-time-step series, name -> 1-D array.
+    """
+
+    name: str
+    kind: str
+    dense_ops: float = 0.0
+    effective_macs: float = 0.0
+    effective_acs: float = 0.0
+    delta_macs: float = 0.0
+    synaptic_events: float = 0.0
+    neuron_updates: float = 0.0
+    spikes: float = 0.0
+    activations: float = 0.0
+    nonzero_activations: float = 0.0
+    weight_bytes_read: float = 0.0
+    weight_bytes_written: float = 0.0
+    state_bytes_read: float = 0.0
+    state_bytes_written: float = 0.0
+    metadata_bytes_read: float = 0.0
+    metadata_bytes_written: float = 0.0
+    n_params: int = 0
+    n_nonzero_params: int = 0
+    dense_params: int = 0
+    per_step: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def activation_sparsity(self) -> float:
+        """Fraction of zero activations (NaN when the layer produced none)."""
+        if self.activations == 0:
+            return float("nan")
+        return 1.0 - self.nonzero_activations / self.activations
+
+    def counts(self) -> dict[str, float]:
+        """The count fields as a dict (no per-step series)."""
+        return {name: float(getattr(self, name)) for name in COUNT_FIELDS}
+
+    def __add__(self, other: LayerCounts) -> LayerCounts:
+        if (self.name, self.kind) != (other.name, other.kind):
+            raise ValueError(
+                f"cannot add counts of {other.kind} {other.name!r} to {self.kind} {self.name!r}"
+            )
+        merged = {name: getattr(self, name) + getattr(other, name) for name in COUNT_FIELDS}
+        per_step = {}
+        for key in self.per_step.keys() | other.per_step.keys():
+            parts = [s.per_step[key] for s in (self, other) if key in s.per_step]
+            per_step[key] = np.concatenate(parts)
+        return LayerCounts(
+            name=self.name,
+            kind=self.kind,
+            n_params=max(self.n_params, other.n_params),
+            n_nonzero_params=max(self.n_nonzero_params, other.n_nonzero_params),
+            dense_params=max(self.dense_params, other.dense_params),
+            per_step=per_step,
+            **merged,
+        )
+
+
+@dataclass
+class OpTrace:
+    """Operation counts of a whole model run, layer by layer.
+
+    Parameters
+    ----------
+    layers
+        Layer name -> :class:`LayerCounts`, in model order.
+    n_samples
+        Number of input samples the counts cover (``totals(per_sample=True)`` divides by it).
+    n_steps
+        Time steps per sample (1 for a non-recurrent, non-spiking model).
+    dt
+        The step in seconds, if the model has physical time, else None.
+    source
+        Free text naming what produced the trace.
+    """
+
+    layers: dict[str, LayerCounts] = field(default_factory=dict)
+    n_samples: int = 1
+    n_steps: int = 1
+    dt: float | None = None
+    source: str = ""
+
+    def add_layer(self, layer: LayerCounts) -> LayerCounts:
+        """Add ``layer``, or merge it into the existing layer of the same name."""
+        if layer.name in self.layers:
+            self.layers[layer.name] = self.layers[layer.name] + layer
+        else:
+            self.layers[layer.name] = layer
+        return self.layers[layer.name]
+
+    def totals(self, per_sample: bool = False) -> dict[str, float]:
+        """Sum of every count over layers.
+
+        Parameters
+        ----------
+        per_sample
+            Divide by ``n_samples`` (NeuroBench reports per-sample figures).
+
+        Returns
+        -------
+        dict
+            Each field of :data:`COUNT_FIELDS`, plus ``activation_sparsity`` (over all
+            layers that produced activations) and ``synaptic_ops_per_step``.
+        """
+        out = {name: 0.0 for name in COUNT_FIELDS}
+        for layer in self.layers.values():
+            for name in COUNT_FIELDS:
+                out[name] += float(getattr(layer, name))
+        if per_sample:
+            for name in COUNT_FIELDS:
+                out[name] /= max(self.n_samples, 1)
+        acts = out["activations"]
+        out["activation_sparsity"] = (
+            1.0 - out["nonzero_activations"] / acts if acts else float("nan")
+        )
+        out["membrane_updates"] = out["neuron_updates"]
+        out["synaptic_ops_per_step"] = (
+            out["effective_acs"] + out["effective_macs"]
+        ) / max(self.n_steps, 1)
+        return out
+
+    def table(self) -> str:
+        """A plain-text table of the main counts per layer."""
+        cols = ("kind", "dense_ops", "effective_acs", "effective_macs", "synaptic_events",
+                "neuron_updates", "spikes")
+        rows = [("layer",) + cols]
+        for layer in self.layers.values():
+            rows.append((layer.name, layer.kind) + tuple(
+                f"{getattr(layer, c):.4g}" for c in cols[1:]))
+        widths = [max(len(str(r[k])) for r in rows) for k in range(len(rows[0]))]
+        return "\n".join("  ".join(str(v).rjust(w) for v, w in zip(r, widths)) for r in rows)
+
+    def __add__(self, other: OpTrace) -> OpTrace:
+        """Concatenate two runs of the same model (counts add, per-step series append)."""
+        if self.dt != other.dt:
+            raise ValueError(f"cannot add traces with different dt ({self.dt} and {other.dt})")
+        out = OpTrace(n_samples=self.n_samples, n_steps=self.n_steps + other.n_steps,
+                      dt=self.dt, source=self.source or other.source)
+        for layer in list(self.layers.values()) + list(other.layers.values()):
+            out.add_layer(LayerCounts(**{**asdict(layer), "per_step": dict(layer.per_step)}))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (per-step arrays become lists)."""
+        layers = []
+        for layer in self.layers.values():
+            d = {f.name: getattr(layer, f.name) for f in fields(layer) if f.name != "per_step"}
+            d["per_step"] = {k: np.asarray(v).tolist() for k, v in layer.per_step.items()}
+            layers.append(d)
+        return {"n_samples": self.n_samples, "n_steps": self.n_steps, "dt": self.dt,
+                "source": self.source, "layers": layers}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OpTrace:
+        """Inverse of :meth:`to_dict`."""
+        trace = cls(n_samples=int(data["n_samples"]), n_steps=int(data["n_steps"]),
+                    dt=data.get("dt"), source=data.get("source", ""))
+        for d in data["layers"]:
+            d = dict(d)
+            per_step = {k: np.asarray(v) for k, v in d.pop("per_step", {}).items()}
+            trace.layers[d["name"]] = LayerCounts(per_step=per_step, **d)
+        return trace
+
+    def save_json(self, path: str | os.PathLike) -> Path:
+        """Write the trace as JSON, atomically (temp file then rename)."""
+        text = json.dumps(self.to_dict()).encode()
+        return atomic_write(path, lambda fh: fh.write(text))
+
+    @classmethod
+    def load_json(cls, path: str | os.PathLike) -> OpTrace:
+        """Read a trace written by :meth:`save_json`."""
+        with open(path) as fh:
+            return cls.from_dict(json.load(fh))
