@@ -1,0 +1,144 @@
+"""Bad input gets a clear error naming the parameter, before any work starts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import neurosparse as ns
+from neurosparse.core import layout
+
+
+def lif_net(n=10):
+    net = ns.Network(dt=1e-4, seed=0)
+    net.add_population("P", n, ns.LIF(), ports={"e": ns.CurrentSynapse(5e-3),
+                                                "g": ns.ConductanceSynapse(5e-3)})
+    return net
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(tau_m=-1e-3), r"LIF\.tau_m must be in \(0"),
+    (dict(tau_m=0.0), r"LIF\.tau_m"),
+    (dict(v_th=float("nan")), r"LIF\.v_th must be finite"),
+    (dict(t_ref=-1e-3), r"LIF\.t_ref must be in \[0"),
+    (dict(v_reset=-40e-3, v_th=-50e-3), r"v_reset must be below v_th"),
+    (dict(tau_m=np.array([0.01, 0.02]), r_m=np.array([1e8, 1e8, 1e8])), "different lengths"),
+])
+def test_bad_neuron_parameters_are_rejected(kwargs, match):
+    with pytest.raises(ns.ParameterError, match=match):
+        ns.LIF(**kwargs)
+
+
+@pytest.mark.parametrize("factory, match", [
+    (lambda: ns.IF(c_m=-1.0), r"IF\.c_m"),
+    (lambda: ns.AdaptiveLIF(tau_w=0.0), r"AdaptiveLIF\.tau_w"),
+    (lambda: ns.Izhikevich(v_r=-30e-3, v_t=-40e-3), "v_r must be below v_t"),
+    (lambda: ns.CurrentSynapse(tau=0.0), r"CurrentSynapse\.tau"),
+    (lambda: ns.ConductanceSynapse(e_rev=float("inf")), r"ConductanceSynapse\.e_rev"),
+    (lambda: ns.STDP(w_min=1.0, w_max=0.0), "w_min"),
+    (lambda: ns.FixedProbability(1.5), r"FixedProbability\.p must be in \[0, 1\]"),
+    (lambda: ns.FixedInDegree(2.5), r"FixedInDegree\.k must be an integer"),
+    (lambda: ns.PoissonGroup(0, 5.0), r"PoissonGroup\.n"),
+    (lambda: ns.PoissonGroup(3, [1.0, 2.0]), "has 2 values"),
+    (lambda: ns.SpikeTimes(2, [0.1, 0.2], [0, 2]), r"indices must be in \[0, 2\)"),
+    (lambda: ns.SpikeTimes(2, [0.1, -0.2], [0, 1]), "times must be finite and >= 0"),
+    (lambda: ns.SpikeTimes(2, [0.1], [0, 1]), "same length"),
+    (lambda: ns.FromArrays([0, 1], [0]), "same length"),
+    (lambda: ns.TimedArray(np.zeros((0, 2)), 1e-3), "n_times >= 1"),
+])
+def test_bad_component_parameters_are_rejected(factory, match):
+    with pytest.raises(ns.ParameterError, match=match):
+        factory()
+
+
+def test_per_neuron_array_must_match_population_size():
+    net = ns.Network()
+    with pytest.raises(ns.ParameterError, match="has 3 values but the population has 10"):
+        net.add_population("P", 10, ns.LIF(tau_m=np.full(3, 0.02)))
+
+
+def test_unknown_names_are_reported_with_the_known_ones():
+    net = lif_net()
+    with pytest.raises(ns.UnknownNameError, match="no population or input named 'Q'; known: P"):
+        net.connect("Q", "P", "e", ns.AllToAll(), weight=1e-12)
+    with pytest.raises(ns.UnknownNameError, match="has no port 'x'; known: e, g"):
+        net.connect("P", "P", "x", ns.AllToAll(), weight=1e-12)
+    with pytest.raises(ns.UnknownNameError, match="no variable 'w'"):
+        net.monitor_state("P", "w")
+    with pytest.raises(ns.UnknownNameError, match="no variable 'q'"):
+        net.set_state("P", q=1.0)
+
+
+def test_delay_shorter_than_one_step_is_rejected():
+    net = lif_net()
+    net.connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=0.5e-4)
+    with pytest.raises(ns.ParameterError, match="delay must be at least one step"):
+        net.run(0.01)
+
+
+def test_duration_must_be_whole_steps():
+    net = lif_net()
+    with pytest.raises(ns.ParameterError, match=r"duration .* whole number"):
+        net.run(1.5e-4)
+    with pytest.raises(ns.ParameterError, match="duration must be in"):
+        net.run(-1.0)
+
+
+def test_negative_conductance_weight_is_rejected():
+    net = lif_net()
+    net.connect("P", "P", "g", ns.AllToAll(), weight=-1e-9)
+    with pytest.raises(ns.ParameterError, match="conductance weights"):
+        net.run(0.01)
+
+
+def test_nan_weight_is_rejected():
+    net = lif_net()
+    net.connect("P", "P", "e", ns.AllToAll(), weight=float("nan"))
+    with pytest.raises(ns.ParameterError, match="weight must be finite"):
+        net.run(0.01)
+
+
+def test_weight_array_of_wrong_length_is_rejected():
+    net = lif_net()
+    net.connect("P", "P", "e", ns.AllToAll(), weight=np.ones(7) * 1e-12)
+    with pytest.raises(ns.ParameterError, match="has 7 values for 100 synapses"):
+        net.run(0.01)
+
+
+def test_poisson_rate_too_high_for_dt():
+    net = lif_net()
+    with pytest.raises(ns.ParameterError, match=r"rate \* dt must be <= 1"):
+        net.add_input("in", ns.PoissonGroup(5, 20000.0))
+
+
+def test_two_spikes_of_one_source_in_one_step_are_rejected():
+    net = lif_net()
+    net.add_input("in", ns.SpikeTimes(1, [0.00101, 0.00102], [0, 0]))
+    net.connect("in", "P", "e", ns.AllToAll(), weight=1e-12)
+    with pytest.raises(ns.ParameterError, match="two spikes in the step"):
+        net.run(0.01)
+
+
+def test_structure_is_frozen_after_the_first_run():
+    net = lif_net()
+    net.run(0.001)
+    with pytest.raises(ns.ParameterError, match="can no longer change"):
+        net.add_population("Q", 3, ns.LIF())
+
+
+def test_network_too_large_for_memory_fails_before_building(monkeypatch):
+    class FakeMemory:
+        available = 10 * 2**20
+
+    monkeypatch.setattr(layout.psutil, "virtual_memory", lambda: FakeMemory())
+    net = ns.Network()
+    net.add_population("P", 100_000, ns.LIF(), ports={"e": ns.CurrentSynapse()})
+    net.connect("P", "P", "e", ns.FixedProbability(0.01), weight=1e-12)
+    with pytest.raises(ns.InsufficientMemoryError, match=r"needs about \d+\.\d+ GiB"):
+        net.run(0.001)
+
+
+def test_errors_share_one_base_class():
+    for err in (ns.ParameterError, ns.UnknownNameError, ns.InsufficientMemoryError,
+                ns.MissingDependencyError):
+        assert issubclass(err, ns.NeurosparseError)
