@@ -8,7 +8,7 @@ import numpy as np
 
 from neurosparse.errors import ParameterError
 
-SeedLike = Union[None, int, np.random.SeedSequence, np.random.Generator]
+SeedLike = Union[None, int, np.random.SeedSequence, np.random.Generator]  # noqa: UP007 (runtime alias)
 
 
 def as_generator(seed: SeedLike) -> np.random.Generator:

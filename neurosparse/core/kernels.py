@@ -41,7 +41,7 @@ from neurosparse.core.models import (
     ROW_V_RESET,
     ROW_V_TH,
 )
-from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
+from neurosparse.core.synapses import PORT_CURRENT, PORT_DELTA
 
 KIND_NEURONS = 0
 KIND_POISSON = 1
@@ -59,8 +59,10 @@ P_SPK_LO, P_SPK_HI, P_MONITORED = range(14, 17)
 N_POP_COLS = 17
 # columns of the projection table ``proj_info`` (int64, one row per projection)
 J_SRC, J_TGT, J_SLOT_BASE, J_HOM_D, J_W_HOM, J_D_HOM, J_IP_OFF, J_W_SHIFT = range(8)
-J_D_SHIFT, J_PLASTIC, J_CP_OFF, J_PRE_OFF, J_POST_OFF = range(8, 13)
-N_PROJ_COLS = 13
+J_D_SHIFT, J_PLASTIC, J_CP_OFF, J_PRE_OFF, J_POST_OFF, J_DIRECT = range(8, 14)
+N_PROJ_COLS = 14
+#: Longest homogeneous delay (steps) delivered straight into the port variables.
+MAX_DIRECT_DELAY = 16
 
 
 class NeuronArrays(NamedTuple):
@@ -75,6 +77,7 @@ class NeuronArrays(NamedTuple):
     port_kind: np.ndarray  # int64 [n_ports]
     port_decay: np.ndarray  # float64 [n_ports]
     port_erev: np.ndarray  # float64 [n_ports]
+    port_ring: np.ndarray  # int64 [n_ports]  1: some projection delivers through the ring
     timed: np.ndarray  # float64, row-major tables back to back
     v: np.ndarray  # float64 [N]
     u: np.ndarray  # float64 [N]  adaptation w (AdaptiveLIF) or recovery u (Izhikevich)
@@ -97,7 +100,14 @@ class InputArrays(NamedTuple):
 
 class SynapseArrays(NamedTuple):
     """CSR projections, concatenated: projection ``j``'s row ``i`` is
-    ``indices[indptr[ip_off + i]:indptr[ip_off + i + 1]]``."""
+    ``indices[indptr[ip_off + i]:indptr[ip_off + i + 1]]``.
+
+    *Direct* projections (static, one delay d <= MAX_DIRECT_DELAY, current or conductance
+    port) skip the ring buffer: the spikes of each step are kept in ``hist`` and, d steps
+    later, after that step's neuron update, their weights are added straight into the
+    port variables ``syn``. That is the same arithmetic as delivering through the ring in
+    the neuron pass, without reading and clearing a ring row for every neuron every step.
+    """
 
     pop_info: np.ndarray
     pop_proj_ptr: np.ndarray  # int64 [P+1]  out-projections of each population
@@ -109,6 +119,10 @@ class SynapseArrays(NamedTuple):
     weights: np.ndarray  # float32; weight of synapse k is weights[k + w_shift]
     delays: np.ndarray  # uint16; delay of synapse k is delays[k + d_shift]
     ring: np.ndarray
+    syn: np.ndarray
+    direct_ids: np.ndarray  # int64, the direct projections
+    hist: np.ndarray  # int64 [H, N]  spikes of the last H steps (state)
+    hist_ptr: np.ndarray  # int64 [H, P+1]  their per-population offsets (state)
 
 
 class PlasticArrays(NamedTuple):
@@ -168,12 +182,13 @@ def _timed_row(a, p, t):
 
 
 @njit(cache=True)
-def _lif_fused(v, refr, syn_a, ring_a, syn_b, ring_b, flag, m, two, v_inf, decay_m, r_m,
-               v_th, coef_a, decay_a, coef_b, decay_b):
+def _lif_fused(v, refr, syn_a, ring_a, syn_b, ring_b, flag, m, two, ring_on_a, ring_on_b,
+               v_inf, decay_m, r_m, v_th, coef_a, decay_a, coef_b, decay_b):
     """Homogeneous exact LIF with one or two current ports, all passes in one loop.
 
     The same arithmetic as the general passes, in one vectorizable loop over contiguous
-    1-D views (the hot path of CUBA-like networks).
+    1-D views (the hot path of CUBA-like networks). ``ring_on_*`` say whether a port
+    receives anything through the ring buffer (else its row is neither read nor cleared).
     """
     for li in range(m):
         r = refr[li] - 1
@@ -181,36 +196,61 @@ def _lif_fused(v, refr, syn_a, ring_a, syn_b, ring_b, flag, m, two, v_inf, decay
         refr[li] = r
         xa = syn_a[li]
         drive = 0.0 + xa * coef_a
-        syn_a[li] = xa * decay_a + ring_a[li]
-        ring_a[li] = 0.0
+        xa = xa * decay_a
+        if ring_on_a:
+            xa += ring_a[li]
+            ring_a[li] = 0.0
+        syn_a[li] = xa
         if two:
             xb = syn_b[li]
             drive += xb * coef_b
-            syn_b[li] = xb * decay_b + ring_b[li]
-            ring_b[li] = 0.0
+            xb = xb * decay_b
+            if ring_on_b:
+                xb += ring_b[li]
+                ring_b[li] = 0.0
+            syn_b[li] = xb
         v_old = v[li]
         v_new = v_inf + (v_old - v_inf) * decay_m + r_m * drive
         active = r == 0
         v[li] = v_new if active else v_old
-        flag[li] = 1.0 if (active and v_new > v_th) else 0.0
+        flag[li] = 1 if (active and v_new > v_th) else 0
 
 
 @njit(cache=True)
-def _port_pass(syn, ring, drive, coef, decay, m):
+def _port_pass(syn, ring, drive, coef, decay, m, ring_on):
     for li in range(m):
         x = syn[li]
         drive[li] += x * coef
-        syn[li] = x * decay + ring[li]
-        ring[li] = 0.0
+        x = x * decay
+        if ring_on:
+            x += ring[li]
+            ring[li] = 0.0
+        syn[li] = x
 
 
 @njit(cache=True)
-def _port_pass_hetero(syn, ring, drive, coef, decay, m):
+def _port_pass_hetero(syn, ring, drive, coef, decay, m, ring_on):
     for li in range(m):
         x = syn[li]
         drive[li] += x * coef[li]
-        syn[li] = x * decay + ring[li]
-        ring[li] = 0.0
+        x = x * decay
+        if ring_on:
+            x += ring[li]
+            ring[li] = 0.0
+        syn[li] = x
+
+
+@njit(cache=True)
+def _conductance_pass(syn, ring, gsum, gesum, erev, decay, m, ring_on):
+    for li in range(m):
+        x = syn[li]
+        gsum[li] += x
+        gesum[li] += x * erev
+        x = x * decay
+        if ring_on:
+            x += ring[li]
+            ring[li] = 0.0
+        syn[li] = x
 
 
 @njit(cache=True)
@@ -223,14 +263,14 @@ def _lif_exact_pass(v, refr, drive, flag, m, v_inf, decay_m, r_m, v_th):
         v_new = v_inf + (v_old - v_inf) * decay_m + r_m * drive[li]
         active = r == 0
         v[li] = v_new if active else v_old
-        flag[li] = 1.0 if (active and v_new > v_th) else 0.0
+        flag[li] = 1 if (active and v_new > v_th) else 0
 
 
 @njit(cache=True)
 def _collect(flag, m, g0, out):
     n_out = 0
     for li in range(m):
-        if flag[li] != 0.0:
+        if flag[li] != 0:
             out[n_out] = g0 + li
             n_out += 1
     return n_out
@@ -254,11 +294,12 @@ def _reset(a, p, out, n_out):
 
 
 @njit(cache=True)
-def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum):
+def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     """Integrate, threshold, deliver and reset neurons ``lo..hi-1`` of population ``p``.
 
     Spiking neurons' global indices are written to ``out`` in index order; returns how
-    many. ``drive``, ``gsum`` and ``gesum`` are scratch arrays of at least ``hi - lo``.
+    many. ``drive``, ``gsum``, ``gesum`` (float64) and ``flag`` (uint8) are scratch
+    arrays of at least ``hi - lo`` elements.
 
     Passes (each over contiguous arrays, so they vectorize):
     1. per port: its contribution at the start of the step, then decay and add what
@@ -297,11 +338,12 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum):
         sa = base + lo
         sb = base + n * (nports - 1) + lo
         _lif_fused(v[g0:g0 + m], refr[g0:g0 + m], syn[sa:sa + m], ring[row, sa:sa + m],
-                   syn[sb:sb + m], ring[row, sb:sb + m], gsum, m, nports == 2,
+                   syn[sb:sb + m], ring[row, sb:sb + m], flag, m, nports == 2,
+                   a.port_ring[ps] == 1, a.port_ring[ps + nports - 1] == 1,
                    P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
                    P[ROW_V_TH, col], P[ROW_PORT0, col], a.port_decay[ps],
                    P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
-        n_out = _collect(gsum, m, g0, out)
+        n_out = _collect(flag, m, g0, out)
         _reset(a, p, out, n_out)
         return n_out
     for li in range(m):
@@ -316,24 +358,20 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum):
         if kind == PORT_DELTA:
             continue
         decay = a.port_decay[ps + k]
+        ring_on = a.port_ring[ps + k] == 1
         s0 = base + k * n + lo
         if kind == PORT_CURRENT and exact == 1:
             if stride == 0:
                 _port_pass(syn[s0:s0 + m], ring[row, s0:s0 + m], drive, P[ROW_PORT0 + k, col],
-                           decay, m)
+                           decay, m, ring_on)
             else:
                 _port_pass_hetero(syn[s0:s0 + m], ring[row, s0:s0 + m], drive,
-                                  P[ROW_PORT0 + k, col + lo:col + lo + m], decay, m)
+                                  P[ROW_PORT0 + k, col + lo:col + lo + m], decay, m, ring_on)
         elif kind == PORT_CURRENT:
-            _port_pass(syn[s0:s0 + m], ring[row, s0:s0 + m], drive, 1.0, decay, m)
+            _port_pass(syn[s0:s0 + m], ring[row, s0:s0 + m], drive, 1.0, decay, m, ring_on)
         else:
-            erev = a.port_erev[ps + k]
-            for li in range(m):
-                x = syn[s0 + li]
-                gsum[li] += x
-                gesum[li] += x * erev
-                syn[s0 + li] = x * decay + ring[row, s0 + li]
-                ring[row, s0 + li] = 0.0
+            _conductance_pass(syn[s0:s0 + m], ring[row, s0:s0 + m], gsum, gesum,
+                              a.port_erev[ps + k], decay, m, ring_on)
     # pass 2: membrane
     tstride = 0
     if toff >= 0 and a.pop_info[p, P_TIMED_COLS] > 1:
@@ -341,10 +379,10 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum):
     n_out = 0
     if model == MODEL_LIF and exact == 1 and stride == 0 and toff < 0:
         r_m = P[ROW_A + 2, col]
-        _lif_exact_pass(v[g0:g0 + m], refr[g0:g0 + m], drive, gsum, m,
+        _lif_exact_pass(v[g0:g0 + m], refr[g0:g0 + m], drive, flag, m,
                         P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
                         P[ROW_V_TH, col])
-        n_out = _collect(gsum, m, g0, out)
+        n_out = _collect(flag, m, g0, out)
     elif model == MODEL_LIF and exact == 1:
         for li in range(m):
             i = lo + li
@@ -526,6 +564,12 @@ def propagate(a, spikes, pop_spk_ptr, t, slot_lo, slot_hi, events, full):
             if a.proj_info[j, J_PLASTIC] == 1:
                 continue
             ip = a.proj_info[j, J_IP_OFF]
+            if a.proj_info[j, J_DIRECT] == 1:
+                if full:  # delivered later from the spike history; counted at emission
+                    for s in range(s0, s1):
+                        li = spikes[s] - start
+                        events[j] += indptr[ip + li + 1] - indptr[ip + li]
+                continue
             base = a.proj_info[j, J_SLOT_BASE]
             ws = a.proj_info[j, J_W_SHIFT]
             ds = a.proj_info[j, J_D_SHIFT]
@@ -581,6 +625,59 @@ def propagate_plastic(a, spikes, pop_spk_ptr, t, events):
                 k1 = a.indptr[ip + li + 1]
                 events[j] += k1 - k0
                 _pre_spike_plastic(a, j, k0, k1, t, base)
+
+
+@njit(cache=True)
+def store_history(a, spikes, pop_ptr, t):
+    """Keep this step's spikes (``a``: SynapseArrays) for the direct projections."""
+    if a.direct_ids.shape[0] == 0:
+        return
+    h = t % a.hist.shape[0]
+    n = pop_ptr[pop_ptr.shape[0] - 1]
+    for s in range(n):
+        a.hist[h, s] = spikes[s]
+    for p in range(pop_ptr.shape[0]):
+        a.hist_ptr[h, p] = pop_ptr[p]
+
+
+@njit(cache=True)
+def propagate_direct(a, t, slot_lo, slot_hi, full):
+    """Add the spikes emitted ``d`` steps ago into the port variables of each direct
+    projection of delay ``d`` (targets in slots ``[slot_lo, slot_hi)`` unless ``full``)."""
+    H = a.hist.shape[0]
+    syn = a.syn
+    indptr = a.indptr
+    indices = a.indices
+    weights = a.weights
+    for jj in range(a.direct_ids.shape[0]):
+        j = a.direct_ids[jj]
+        d = a.proj_info[j, J_HOM_D]
+        if t - d < 0:
+            continue
+        h = (t - d) % H
+        p = a.proj_info[j, J_SRC]
+        s0 = a.hist_ptr[h, p]
+        s1 = a.hist_ptr[h, p + 1]
+        if s0 == s1:
+            continue
+        start = a.pop_info[p, P_START]
+        ip = a.proj_info[j, J_IP_OFF]
+        base = a.proj_info[j, J_SLOT_BASE]
+        target = syn[base:]
+        w_hom = a.proj_info[j, J_W_HOM] == 1
+        hw = a.proj_hom_w[j]
+        ws = a.proj_info[j, J_W_SHIFT]
+        for s in range(s0, s1):
+            li = a.hist[h, s] - start
+            k0 = indptr[ip + li]
+            k1 = indptr[ip + li + 1]
+            if not full:
+                k0, k1 = _clip_row(indices, k0, k1, slot_lo - base, slot_hi - base)
+            if w_hom:
+                _add_homogeneous(target, indices, k0, k1, hw)
+            else:
+                for k in range(k0, k1):
+                    target[indices[k]] += weights[k + ws]
 
 
 @njit(cache=True, inline="always")
@@ -703,7 +800,7 @@ def _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spi
 
 
 @njit(cache=True)
-def _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum):
+def _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
     """Update every population and input group at step ``t``; returns the spike count."""
     n = 0
     pop_info = a.pop_info
@@ -711,7 +808,7 @@ def _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum):
         pop_ptr[p] = n
         if pop_info[p, P_KIND] == KIND_NEURONS:
             n_p = pop_info[p, P_END] - pop_info[p, P_START]
-            n += update_neurons(a.neurons, p, 0, n_p, t, spikes[n:], drive, gsum, gesum)
+            n += update_neurons(a.neurons, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
         else:
             n += emit_inputs(a.inputs, p, t, rng, spikes[n:])
     pop_ptr[pop_info.shape[0]] = n
@@ -726,7 +823,7 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     Recorded spikes go to ``spk_t``/``spk_i`` from position ``n_spk``; sampled state to
     ``rec_buf`` from row ``n_rec``; per-step spike counts per population to
     ``pop_spikes[t - t0]`` and synaptic events per projection to ``proj_events[t - t0]``.
-    ``scratch`` has 4 rows of at least the network's size. Stops early, before a step,
+    ``scratch`` has 5 rows of at least the network's size. Stops early, before a step,
     when the spike buffer might overflow.
 
     Returns
@@ -738,6 +835,7 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     drive = scratch[1].view(np.float64)
     gsum = scratch[2].view(np.float64)
     gesum = scratch[3].view(np.float64)
+    flag = scratch[4].view(np.uint8)
     pop_ptr = np.zeros(n_pops + 1, np.int64)
     cap = spk_t.shape[0]
     n_mon = _monitored_count(a.pop_info)
@@ -747,7 +845,7 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
         if a.rec_every > 0 and t % a.rec_every == 0:
             _record_state(a.neurons, a.rec_source, a.rec_index, rec_buf, n_rec)
             n_rec += 1
-        n = _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum)
+        n = _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag)
         n_spk = _end_of_step(a.pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
                              pop_spikes)
         if n > 0:
@@ -755,6 +853,8 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
             if a.has_plastic:
                 propagate_plastic(a.plastic, spikes, pop_ptr, t, proj_events[t - t0])
                 stdp_update_traces_and_post(a.plastic, spikes, pop_ptr, t)
+        store_history(a.synapses, spikes, pop_ptr, t)
+        propagate_direct(a.synapses, t, 0, 0, True)
     return t1, n_spk, n_rec
 
 
@@ -774,10 +874,11 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     drive = scratch[1].view(np.float64)
     gsum = scratch[2].view(np.float64)
     gesum = scratch[3].view(np.float64)
+    flag = scratch[4].view(np.uint8)
     pop_ptr = np.zeros(n_pops + 1, np.int64)
     cap = spk_t.shape[0]
     n_mon = _monitored_count(a.pop_info)
-    n_slots = a.neurons.ring.shape[1]
+    n_slots = a.neurons.syn.shape[0]
     slot_edges = np.empty(n_threads + 1, np.int64)
     for k in range(n_threads + 1):
         slot_edges[k] = (n_slots * k) // n_threads
@@ -798,13 +899,15 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
             if a.pop_info[p, P_KIND] == KIND_NEURONS:
                 n_p = a.pop_info[p, P_END] - a.pop_info[p, P_START]
                 if n_p < 8192 * n_threads:
-                    n += update_neurons(neurons, p, 0, n_p, t, spikes[n:], drive, gsum, gesum)
+                    n += update_neurons(neurons, p, 0, n_p, t, spikes[n:], drive, gsum, gesum,
+                                        flag)
                 else:
                     for k in prange(n_threads):
                         lo = (n_p * k) // n_threads
                         hi = (n_p * (k + 1)) // n_threads
                         part_n[k] = update_neurons(neurons, p, lo, hi, t, part[k],
-                                                   drive[lo:hi], gsum[lo:hi], gesum[lo:hi])
+                                                   drive[lo:hi], gsum[lo:hi], gesum[lo:hi],
+                                                   flag[lo:hi])
                     for k in range(n_threads):
                         for q in range(part_n[k]):
                             spikes[n] = part[k, q]
@@ -825,7 +928,28 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
             if a.has_plastic:
                 propagate_plastic(a.plastic, spikes, pop_ptr, t, proj_events[t - t0])
                 stdp_update_traces_and_post(a.plastic, spikes, pop_ptr, t)
+        store_history(a.synapses, spikes, pop_ptr, t)
+        if _pending_direct(a.synapses, t) < 32:
+            propagate_direct(a.synapses, t, 0, 0, True)
+        else:
+            for k in prange(n_threads):
+                propagate_direct(a.synapses, t, slot_edges[k], slot_edges[k + 1], False)
     return t1, n_spk, n_rec
+
+
+@njit(cache=True)
+def _pending_direct(a, t):
+    """Spikes the direct projections deliver at the end of step ``t``."""
+    total = 0
+    H = a.hist.shape[0]
+    for jj in range(a.direct_ids.shape[0]):
+        j = a.direct_ids[jj]
+        d = a.proj_info[j, J_HOM_D]
+        if t - d >= 0:
+            h = (t - d) % H
+            p = a.proj_info[j, J_SRC]
+            total += a.hist_ptr[h, p + 1] - a.hist_ptr[h, p]
+    return total
 
 
 @njit(cache=True)

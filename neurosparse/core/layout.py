@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
-from neurosparse.core.connectivity import FromArrays, FromSparse
-from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
 from neurosparse.core import kernels as K
+from neurosparse.core.connectivity import FromArrays, FromSparse
+from neurosparse.core.inputs import PoissonGroup, TimedArray
 from neurosparse.core.kernels import (
     KIND_NEURONS,
     KIND_POISSON,
@@ -360,20 +360,38 @@ def compile_network(net) -> CompiledNetwork:
                      (K.P_TIMED_EVERY, pop_timed_every), (K.P_SPK_LO, pop_spk_lo),
                      (K.P_SPK_HI, pop_spk_hi), (K.P_MONITORED, spike_monitored)):
         pop_info[:, col] = arr
+    # direct delivery (no ring) for static projections with one short delay onto a
+    # current or conductance port; every other projection marks its port as ring-fed
+    port_kind_arr = np.array(port_kind, np.int64)
+    port_ring = np.zeros(len(port_kind), np.int64)
+    proj_direct = np.zeros(J, np.int64)
+    for j, pr in enumerate(prs):
+        pt = names.index(pr.target)
+        gport = pop_port_start[pt] + port_names[pr.target].index(pr.port)
+        if (pr.plasticity is None and pr.delays is None and pr.delay_steps <= K.MAX_DIRECT_DELAY
+                and port_kind_arr[gport] != PORT_DELTA):
+            proj_direct[j] = 1
+        else:
+            port_ring[gport] = 1
+    hist_rows = int(max([proj_hom_d[j] for j in range(J) if proj_direct[j]], default=0)) + 1
+    direct_ids = np.flatnonzero(proj_direct).astype(np.int64)
+    hist = np.zeros((hist_rows, n_total if direct_ids.size else 0), np.int64)
     proj_info = np.zeros((J, K.N_PROJ_COLS), np.int64)
     for col, arr in ((K.J_SRC, proj_src), (K.J_SLOT_BASE, proj_slot_base),
                      (K.J_HOM_D, proj_hom_d), (K.J_W_HOM, proj_w_hom), (K.J_D_HOM, proj_d_hom),
                      (K.J_IP_OFF, proj_ip_off), (K.J_W_SHIFT, proj_w_shift),
                      (K.J_D_SHIFT, proj_d_shift), (K.J_PLASTIC, proj_plastic),
                      (K.J_CP_OFF, proj_cp_off), (K.J_PRE_OFF, proj_pre_off),
-                     (K.J_POST_OFF, proj_post_off)):
+                     (K.J_POST_OFF, proj_post_off), (K.J_DIRECT, proj_direct)):
         proj_info[:, col] = arr
-    ring = np.zeros((ring_rows, n_slots))
+    ring_delays = [prs[j].max_delay_steps for j in range(J) if not proj_direct[j]]
+    ring_rows = 1 << int(np.ceil(np.log2(max(ring_delays, default=0) + 1)))
+    ring = np.zeros((ring_rows, n_slots if ring_delays else 0))
     timed = _concat(timed_parts, np.float64)
     neurons = K.NeuronArrays(
-        pop_info=pop_info, params=params, port_kind=np.array(port_kind, np.int64),
+        pop_info=pop_info, params=params, port_kind=port_kind_arr,
         port_decay=np.array(port_decay, np.float64), port_erev=np.array(port_erev, np.float64),
-        timed=timed, v=v, u=u, refr=np.zeros(n_total, np.int32), syn=syn, ring=ring,
+        port_ring=port_ring, timed=timed, v=v, u=u, refr=np.zeros(n_total, np.int32), syn=syn, ring=ring,
         dt=float(dt))
     inputs = K.InputArrays(
         pop_info=pop_info, params=params, timed=timed,
@@ -382,7 +400,8 @@ def compile_network(net) -> CompiledNetwork:
     synapses = K.SynapseArrays(
         pop_info=pop_info, pop_proj_ptr=pop_proj_ptr, pop_proj_ids=pop_proj_ids,
         proj_info=proj_info, proj_hom_w=proj_hom_w, indptr=indptr, indices=indices,
-        weights=weights, delays=delays, ring=ring)
+        weights=weights, delays=delays, ring=ring, syn=syn, direct_ids=direct_ids, hist=hist,
+        hist_ptr=np.zeros((hist_rows, P + 1), np.int64))
     plastic = K.PlasticArrays(
         pop_info=pop_info, pop_proj_ptr=pop_proj_ptr, pop_proj_ids=pop_proj_ids,
         proj_info=proj_info, indptr=indptr, indices=indices, weights=weights, delays=delays,

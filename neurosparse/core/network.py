@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosparse._seed import SeedLike, as_generator
+from neurosparse._seed import SeedLike
 from neurosparse._validation import as_count, as_float_param
 from neurosparse.core.connectivity import ConnectionRule, FromArrays, FromSparse
 from neurosparse.core.inputs import CurrentInput, PoissonGroup, SpikeTimes, TimedArray
@@ -261,7 +261,8 @@ class Network:
             raise ParameterError(f"rule must be a connection rule, got {type(rule).__name__}")
         if plasticity is not None and not isinstance(plasticity, STDP):
             raise ParameterError(f"plasticity must be an STDP rule or None, got {type(plasticity).__name__}")
-        has_rule_weight = (isinstance(rule, FromArrays) and rule.weight is not None) or isinstance(rule, FromSparse)
+        has_rule_weight = ((isinstance(rule, FromArrays) and rule.weight is not None)
+                           or isinstance(rule, FromSparse))
         if weight is None and not has_rule_weight:
             raise ParameterError(f"connect({source!r}, {target!r}): weight is required")
         name = name or f"{source}->{target}:{port}"

@@ -74,7 +74,7 @@ class SpikeTrains:
         idx, st = self.i[order], self.steps[order].astype(np.float64)
         bounds = np.flatnonzero(np.diff(idx)) + 1
         cvs = []
-        for seg_i, seg_t in zip(np.split(idx, bounds), np.split(st, bounds)):
+        for seg_t in np.split(st, bounds):
             if len(seg_t) >= min_spikes:
                 isi = np.diff(seg_t)
                 if isi.mean() > 0:
@@ -241,7 +241,7 @@ class Recording:
         for k, (name, st) in enumerate(self.state.items()):
             arrays[f"state{k}_steps"] = st.steps
             arrays[f"state{k}_indices"] = st.indices
-            for m, (var, vals) in enumerate(st.values.items()):
+            for m, vals in enumerate(st.values.values()):
                 arrays[f"state{k}_var{m}"] = vals
             meta["state"][name] = {"key": k, "variables": list(st.values),
                                    "record_dt": st.record_dt}
