@@ -858,6 +858,27 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     return t1, n_spk, n_rec
 
 
+@njit(cache=True)
+def _update_range(pop_info, params, port_kind, port_decay, port_erev, port_ring, timed, v, u,
+                  refr, syn, ring, dt, p, lo, hi, t, out, drive, gsum, gesum, flag):
+    # rebuilt here from arrays: Numba's parallel loops cannot capture tuples
+    a = NeuronArrays(pop_info, params, port_kind, port_decay, port_erev, port_ring, timed, v, u,
+                     refr, syn, ring, dt)
+    return update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag)
+
+
+@njit(cache=True)
+def _propagate_range(pop_info, pop_proj_ptr, pop_proj_ids, proj_info, proj_hom_w, indptr,
+                     indices, weights, delays, ring, syn, direct_ids, hist, hist_ptr, spikes,
+                     pop_ptr, t, slot_lo, slot_hi, direct):
+    a = SynapseArrays(pop_info, pop_proj_ptr, pop_proj_ids, proj_info, proj_hom_w, indptr,
+                      indices, weights, delays, ring, syn, direct_ids, hist, hist_ptr)
+    if direct:
+        propagate_direct(a, t, slot_lo, slot_hi, False)
+    else:
+        propagate(a, spikes, pop_ptr, t, slot_lo, slot_hi, np.zeros(0, np.int64), False)
+
+
 @njit(cache=True, parallel=True)
 def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
                        pop_spikes, proj_events, scratch, n_threads):
@@ -878,36 +899,61 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     pop_ptr = np.zeros(n_pops + 1, np.int64)
     cap = spk_t.shape[0]
     n_mon = _monitored_count(a.pop_info)
-    n_slots = a.neurons.syn.shape[0]
+    nr = a.neurons
+    sy = a.synapses
+    n_slots = nr.syn.shape[0]
     slot_edges = np.empty(n_threads + 1, np.int64)
     for k in range(n_threads + 1):
         slot_edges[k] = (n_slots * k) // n_threads
     width = scratch.shape[1]
     part = np.empty((n_threads, width // n_threads + 1), np.int64)
     part_n = np.zeros(n_threads, np.int64)
-    no_events = np.zeros(0, np.int64)
-    neurons = a.neurons
+    # arrays captured by the parallel loops
+    pop_info = a.pop_info
+    params = nr.params
+    port_kind = nr.port_kind
+    port_decay = nr.port_decay
+    port_erev = nr.port_erev
+    port_ring = nr.port_ring
+    timed = nr.timed
+    v = nr.v
+    u = nr.u
+    refr = nr.refr
+    syn = nr.syn
+    ring = nr.ring
+    dt = nr.dt
+    pop_proj_ptr = sy.pop_proj_ptr
+    pop_proj_ids = sy.pop_proj_ids
+    proj_info = sy.proj_info
+    proj_hom_w = sy.proj_hom_w
+    indptr = sy.indptr
+    indices = sy.indices
+    weights = sy.weights
+    delays = sy.delays
+    direct_ids = sy.direct_ids
+    hist = sy.hist
+    hist_ptr = sy.hist_ptr
     for t in range(t0, t1):
         if n_spk + n_mon > cap:
             return t, n_spk, n_rec
         if a.rec_every > 0 and t % a.rec_every == 0:
-            _record_state(neurons, a.rec_source, a.rec_index, rec_buf, n_rec)
+            _record_state(nr, a.rec_source, a.rec_index, rec_buf, n_rec)
             n_rec += 1
         n = 0
         for p in range(n_pops):
             pop_ptr[p] = n
-            if a.pop_info[p, P_KIND] == KIND_NEURONS:
-                n_p = a.pop_info[p, P_END] - a.pop_info[p, P_START]
+            if pop_info[p, P_KIND] == KIND_NEURONS:
+                n_p = pop_info[p, P_END] - pop_info[p, P_START]
                 if n_p < 8192 * n_threads:
-                    n += update_neurons(neurons, p, 0, n_p, t, spikes[n:], drive, gsum, gesum,
-                                        flag)
+                    n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
                 else:
                     for k in prange(n_threads):
                         lo = (n_p * k) // n_threads
                         hi = (n_p * (k + 1)) // n_threads
-                        part_n[k] = update_neurons(neurons, p, lo, hi, t, part[k],
-                                                   drive[lo:hi], gsum[lo:hi], gesum[lo:hi],
-                                                   flag[lo:hi])
+                        part_n[k] = _update_range(
+                            pop_info, params, port_kind, port_decay, port_erev, port_ring, timed,
+                            v, u, refr, syn, ring, dt, p, lo, hi, t, part[k], drive[lo:hi],
+                            gsum[lo:hi], gesum[lo:hi], flag[lo:hi])
                     for k in range(n_threads):
                         for q in range(part_n[k]):
                             spikes[n] = part[k, q]
@@ -915,25 +961,30 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
             else:
                 n += emit_inputs(a.inputs, p, t, rng, spikes[n:])
         pop_ptr[n_pops] = n
-        n_spk = _end_of_step(a.pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
+        n_spk = _end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
                              pop_spikes)
         if n > 0:
             if n < 32:
-                propagate(a.synapses, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
+                propagate(sy, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
             else:
-                _count_events(a.synapses, spikes, pop_ptr, proj_events[t - t0])
+                _count_events(sy, spikes, pop_ptr, proj_events[t - t0])
                 for k in prange(n_threads):
-                    propagate(a.synapses, spikes, pop_ptr, t, slot_edges[k],
-                              slot_edges[k + 1], no_events, False)
+                    _propagate_range(pop_info, pop_proj_ptr, pop_proj_ids, proj_info,
+                                     proj_hom_w, indptr, indices, weights, delays, ring, syn,
+                                     direct_ids, hist, hist_ptr, spikes, pop_ptr, t,
+                                     slot_edges[k], slot_edges[k + 1], False)
             if a.has_plastic:
                 propagate_plastic(a.plastic, spikes, pop_ptr, t, proj_events[t - t0])
                 stdp_update_traces_and_post(a.plastic, spikes, pop_ptr, t)
-        store_history(a.synapses, spikes, pop_ptr, t)
-        if _pending_direct(a.synapses, t) < 32:
-            propagate_direct(a.synapses, t, 0, 0, True)
+        store_history(sy, spikes, pop_ptr, t)
+        if _pending_direct(sy, t) < 32:
+            propagate_direct(sy, t, 0, 0, True)
         else:
             for k in prange(n_threads):
-                propagate_direct(a.synapses, t, slot_edges[k], slot_edges[k + 1], False)
+                _propagate_range(pop_info, pop_proj_ptr, pop_proj_ids, proj_info, proj_hom_w,
+                                 indptr, indices, weights, delays, ring, syn, direct_ids, hist,
+                                 hist_ptr, spikes, pop_ptr, t, slot_edges[k], slot_edges[k + 1],
+                                 True)
     return t1, n_spk, n_rec
 
 
