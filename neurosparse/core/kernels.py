@@ -55,8 +55,8 @@ REC_SYN = 2
 # columns of the population table ``pop_info`` (int64, one row per population)
 P_START, P_END, P_KIND, P_MODEL, P_COL, P_STRIDE, P_EXACT, P_PORT_START, P_N_PORTS = range(9)
 P_SLOT_BASE, P_TIMED_OFF, P_TIMED_ROWS, P_TIMED_COLS, P_TIMED_EVERY = range(9, 14)
-P_SPK_LO, P_SPK_HI, P_MONITORED = range(14, 17)
-N_POP_COLS = 17
+P_SPK_LO, P_SPK_HI, P_MONITORED, P_FAST = range(14, 18)
+N_POP_COLS = 18
 # columns of the projection table ``proj_info`` (int64, one row per projection)
 J_SRC, J_TGT, J_SLOT_BASE, J_HOM_D, J_W_HOM, J_D_HOM, J_IP_OFF, J_W_SHIFT = range(8)
 J_D_SHIFT, J_PLASTIC, J_CP_OFF, J_PRE_OFF, J_POST_OFF, J_DIRECT = range(8, 14)
@@ -268,8 +268,20 @@ def _lif_exact_pass(v, refr, drive, flag, m, v_inf, decay_m, r_m, v_th):
 
 @njit(cache=True)
 def _collect(flag, m, g0, out):
+    """Global indices of the set flags in ``flag[:m]``, in order; returns how many.
+
+    Spikes are rare, so the flags are scanned eight at a time as 64-bit words.
+    """
     n_out = 0
-    for li in range(m):
+    n_words = m // 8
+    words = flag[: n_words * 8].view(np.uint64)
+    for w in range(n_words):
+        if words[w] != 0:
+            for li in range(8 * w, 8 * w + 8):
+                if flag[li] != 0:
+                    out[n_out] = g0 + li
+                    n_out += 1
+    for li in range(n_words * 8, m):
         if flag[li] != 0:
             out[n_out] = g0 + li
             n_out += 1
@@ -308,6 +320,41 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     3. delta ports: ``v += w`` arriving this step (before the reset);
     4. reset the neurons that spiked.
     """
+    if a.pop_info[p, P_FAST] == 1:
+        return _update_fast_lif(a, p, lo, hi, t, out, flag)
+    return _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag)
+
+
+@njit(cache=True)
+def _update_fast_lif(a, p, lo, hi, t, out, flag):
+    """Homogeneous exact LIF with one or two current ports and no timed current."""
+    start = a.pop_info[p, P_START]
+    n = a.pop_info[p, P_END] - start
+    col = a.pop_info[p, P_COL]
+    ps = a.pop_info[p, P_PORT_START]
+    nports = a.pop_info[p, P_N_PORTS]
+    base = a.pop_info[p, P_SLOT_BASE]
+    row = t & (a.ring.shape[0] - 1)
+    P = a.params
+    m = hi - lo
+    g0 = start + lo
+    r_m = P[ROW_A + 2, col]
+    sa = base + lo
+    sb = base + n * (nports - 1) + lo
+    _lif_fused(a.v[g0:g0 + m], a.refr[g0:g0 + m], a.syn[sa:sa + m], a.ring[row, sa:sa + m],
+               a.syn[sb:sb + m], a.ring[row, sb:sb + m], flag, m, nports == 2,
+               a.port_ring[ps] == 1, a.port_ring[ps + nports - 1] == 1,
+               P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
+               P[ROW_V_TH, col], P[ROW_PORT0, col], a.port_decay[ps],
+               P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
+    n_out = _collect(flag, m, g0, out)
+    _reset(a, p, out, n_out)
+    return n_out
+
+
+@njit(cache=True)
+def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
+    """Any model, ports and parameters: the four passes of :func:`update_neurons`."""
     start = a.pop_info[p, P_START]
     n = a.pop_info[p, P_END] - start
     col = a.pop_info[p, P_COL]
@@ -328,24 +375,6 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     m = hi - lo
     g0 = start + lo
     toff = _timed_row(a, p, t)
-    n_cur = 0
-    for k in range(nports):
-        if a.port_kind[ps + k] == PORT_CURRENT:
-            n_cur += 1
-    if (model == MODEL_LIF and exact == 1 and stride == 0 and toff < 0 and n_cur == nports
-            and 1 <= nports <= 2):
-        r_m = P[ROW_A + 2, col]
-        sa = base + lo
-        sb = base + n * (nports - 1) + lo
-        _lif_fused(v[g0:g0 + m], refr[g0:g0 + m], syn[sa:sa + m], ring[row, sa:sa + m],
-                   syn[sb:sb + m], ring[row, sb:sb + m], flag, m, nports == 2,
-                   a.port_ring[ps] == 1, a.port_ring[ps + nports - 1] == 1,
-                   P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
-                   P[ROW_V_TH, col], P[ROW_PORT0, col], a.port_decay[ps],
-                   P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
-        n_out = _collect(flag, m, g0, out)
-        _reset(a, p, out, n_out)
-        return n_out
     for li in range(m):
         drive[li] = 0.0
     if exact == 0:

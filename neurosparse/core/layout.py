@@ -360,6 +360,13 @@ def compile_network(net) -> CompiledNetwork:
                      (K.P_TIMED_EVERY, pop_timed_every), (K.P_SPK_LO, pop_spk_lo),
                      (K.P_SPK_HI, pop_spk_hi), (K.P_MONITORED, spike_monitored)):
         pop_info[:, col] = arr
+    for p, pop in enumerate(pops):  # populations the fused LIF loop can update
+        if isinstance(pop, Population):
+            kinds = [port.kind for port in pop.ports.values()]
+            pop_info[p, K.P_FAST] = int(
+                pop_model[p] == K.MODEL_LIF and pop_exact[p] == 1 and pop_stride[p] == 0
+                and pop_timed_off[p] < 0 and 1 <= len(kinds) <= 2
+                and all(k == K.PORT_CURRENT for k in kinds))
     # direct delivery (no ring) for static projections with one short delay onto a
     # current or conductance port; every other projection marks its port as ring-fed
     port_kind_arr = np.array(port_kind, np.int64)
