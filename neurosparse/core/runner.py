@@ -20,7 +20,7 @@ from neurosparse.core.trace import build_optrace
 from neurosparse.errors import ParameterError
 
 #: From this many neurons on, runs use every available thread by default.
-PARALLEL_THRESHOLD = 50_000
+PARALLEL_THRESHOLD = 100_000
 _TARGET_CHUNK_SECONDS = 0.25
 
 
