@@ -189,7 +189,9 @@ def _lif_fused(v, refr, syn_a, ring_a, syn_b, ring_b, flag, m, two, ring_on_a, r
     The same arithmetic as the general passes, in one vectorizable loop over contiguous
     1-D views (the hot path of CUBA-like networks). ``ring_on_*`` say whether a port
     receives anything through the ring buffer (else its row is neither read nor cleared).
+    Returns the number of neurons that crossed threshold.
     """
+    n_spiking = 0
     for li in range(m):
         r = refr[li] - 1
         r = r if r > 0 else 0
@@ -213,7 +215,10 @@ def _lif_fused(v, refr, syn_a, ring_a, syn_b, ring_b, flag, m, two, ring_on_a, r
         v_new = v_inf + (v_old - v_inf) * decay_m + r_m * drive
         active = r == 0
         v[li] = v_new if active else v_old
-        flag[li] = 1 if (active and v_new > v_th) else 0
+        spiked = 1 if (active and v_new > v_th) else 0
+        flag[li] = spiked
+        n_spiking += spiked
+    return n_spiking
 
 
 @njit(cache=True)
@@ -341,12 +346,15 @@ def _update_fast_lif(a, p, lo, hi, t, out, flag):
     r_m = P[ROW_A + 2, col]
     sa = base + lo
     sb = base + n * (nports - 1) + lo
-    _lif_fused(a.v[g0:g0 + m], a.refr[g0:g0 + m], a.syn[sa:sa + m], a.ring[row, sa:sa + m],
+    n_spiking = _lif_fused(
+        a.v[g0:g0 + m], a.refr[g0:g0 + m], a.syn[sa:sa + m], a.ring[row, sa:sa + m],
                a.syn[sb:sb + m], a.ring[row, sb:sb + m], flag, m, nports == 2,
                a.port_ring[ps] == 1, a.port_ring[ps + nports - 1] == 1,
                P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
                P[ROW_V_TH, col], P[ROW_PORT0, col], a.port_decay[ps],
                P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
+    if n_spiking == 0:
+        return 0
     n_out = _collect(flag, m, g0, out)
     _reset(a, p, out, n_out)
     return n_out

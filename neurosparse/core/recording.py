@@ -208,7 +208,7 @@ class Recording:
             lines.append(f"  {name:>12s}: {n:>9d} neurons, {count:>10d} spikes, {rate:8.3f} Hz")
         lines.append(f"  synaptic events: {self.total_events():d}")
         for key, val in self.timings.items():
-            lines.append(f"  {key}: {val:.3f}")
+            lines.append(f"  {key}: {val:.3f}" if isinstance(val, float) else f"  {key}: {val}")
         return "\n".join(lines)
 
     def _pop_index(self, population: str) -> int:
