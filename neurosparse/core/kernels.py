@@ -181,43 +181,69 @@ def _timed_row(a, p, t):
     return off + row * a.pop_info[p, P_TIMED_COLS]
 
 
+@njit(cache=True, inline="always")
+def _lif_membrane(v, refr, flag, li, drive, v_inf, decay_m, r_m, v_th):
+    """One exact LIF update of neuron ``li`` (refractory count, clamp, threshold flag)."""
+    r = refr[li] - 1
+    r = r if r > 0 else 0
+    refr[li] = r
+    v_old = v[li]
+    v_new = v_inf + (v_old - v_inf) * decay_m + r_m * drive
+    active = r == 0
+    v[li] = v_new if active else v_old
+    spiked = 1 if (active and v_new > v_th) else 0
+    flag[li] = spiked
+    return spiked
+
+
 @njit(cache=True)
 def _lif_fused(v, refr, syn_a, ring_a, syn_b, ring_b, flag, m, two, ring_on_a, ring_on_b,
                v_inf, decay_m, r_m, v_th, coef_a, decay_a, coef_b, decay_b):
     """Homogeneous exact LIF with one or two current ports, all passes in one loop.
 
-    The same arithmetic as the general passes, in one vectorizable loop over contiguous
-    1-D views (the hot path of CUBA-like networks). ``ring_on_*`` say whether a port
-    receives anything through the ring buffer (else its row is neither read nor cleared).
-    Returns the number of neurons that crossed threshold.
+    The same arithmetic as the general passes, in one loop over contiguous 1-D views
+    (the hot path of CUBA-like networks; views, unlike offsets into shared arrays, let
+    LLVM vectorize). ``ring_on_*`` say whether a port receives anything through the ring
+    buffer (else its row is neither read nor cleared). The common cases get a loop of
+    their own without branches. Returns the number of neurons that crossed threshold.
     """
     n_spiking = 0
-    for li in range(m):
-        r = refr[li] - 1
-        r = r if r > 0 else 0
-        refr[li] = r
-        xa = syn_a[li]
-        drive = 0.0 + xa * coef_a
-        xa = xa * decay_a
-        if ring_on_a:
-            xa += ring_a[li]
-            ring_a[li] = 0.0
-        syn_a[li] = xa
-        if two:
+    if two and not ring_on_a and not ring_on_b:
+        for li in range(m):
+            xa = syn_a[li]
             xb = syn_b[li]
-            drive += xb * coef_b
-            xb = xb * decay_b
-            if ring_on_b:
-                xb += ring_b[li]
-                ring_b[li] = 0.0
-            syn_b[li] = xb
-        v_old = v[li]
-        v_new = v_inf + (v_old - v_inf) * decay_m + r_m * drive
-        active = r == 0
-        v[li] = v_new if active else v_old
-        spiked = 1 if (active and v_new > v_th) else 0
-        flag[li] = spiked
-        n_spiking += spiked
+            syn_a[li] = xa * decay_a
+            syn_b[li] = xb * decay_b
+            n_spiking += _lif_membrane(v, refr, flag, li, 0.0 + xa * coef_a + xb * coef_b,
+                                       v_inf, decay_m, r_m, v_th)
+    elif two and ring_on_a and ring_on_b:
+        for li in range(m):
+            xa = syn_a[li]
+            xb = syn_b[li]
+            syn_a[li] = xa * decay_a + ring_a[li]
+            syn_b[li] = xb * decay_b + ring_b[li]
+            ring_a[li] = 0.0
+            ring_b[li] = 0.0
+            n_spiking += _lif_membrane(v, refr, flag, li, 0.0 + xa * coef_a + xb * coef_b,
+                                       v_inf, decay_m, r_m, v_th)
+    else:
+        for li in range(m):
+            xa = syn_a[li]
+            drive = 0.0 + xa * coef_a
+            xa = xa * decay_a
+            if ring_on_a:
+                xa += ring_a[li]
+                ring_a[li] = 0.0
+            syn_a[li] = xa
+            if two:
+                xb = syn_b[li]
+                drive += xb * coef_b
+                xb = xb * decay_b
+                if ring_on_b:
+                    xb += ring_b[li]
+                    ring_b[li] = 0.0
+                syn_b[li] = xb
+            n_spiking += _lif_membrane(v, refr, flag, li, drive, v_inf, decay_m, r_m, v_th)
     return n_spiking
 
 
@@ -271,7 +297,7 @@ def _lif_exact_pass(v, refr, drive, flag, m, v_inf, decay_m, r_m, v_th):
         flag[li] = 1 if (active and v_new > v_th) else 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _collect(flag, m, g0, out):
     """Global indices of the set flags in ``flag[:m]``, in order; returns how many.
 
@@ -293,7 +319,7 @@ def _collect(flag, m, g0, out):
     return n_out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _reset(a, p, out, n_out):
     """Reset the neurons that spiked (``out[:n_out]``, global indices) of population ``p``."""
     start = a.pop_info[p, P_START]
@@ -310,7 +336,7 @@ def _reset(a, p, out, n_out):
             a.u[g] += P[ROW_A + 6, c]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     """Integrate, threshold, deliver and reset neurons ``lo..hi-1`` of population ``p``.
 
@@ -330,7 +356,7 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     return _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _update_fast_lif(a, p, lo, hi, t, out, flag):
     """Homogeneous exact LIF with one or two current ports and no timed current."""
     start = a.pop_info[p, P_START]
@@ -348,11 +374,11 @@ def _update_fast_lif(a, p, lo, hi, t, out, flag):
     sb = base + n * (nports - 1) + lo
     n_spiking = _lif_fused(
         a.v[g0:g0 + m], a.refr[g0:g0 + m], a.syn[sa:sa + m], a.ring[row, sa:sa + m],
-               a.syn[sb:sb + m], a.ring[row, sb:sb + m], flag, m, nports == 2,
-               a.port_ring[ps] == 1, a.port_ring[ps + nports - 1] == 1,
-               P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
-               P[ROW_V_TH, col], P[ROW_PORT0, col], a.port_decay[ps],
-               P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
+        a.syn[sb:sb + m], a.ring[row, sb:sb + m], flag, m, nports == 2,
+        a.port_ring[ps] == 1, a.port_ring[ps + nports - 1] == 1,
+        P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
+        P[ROW_V_TH, col], P[ROW_PORT0, col], a.port_decay[ps],
+        P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
     if n_spiking == 0:
         return 0
     n_out = _collect(flag, m, g0, out)
@@ -520,7 +546,7 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     return n_out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def emit_inputs(a, p, t, rng, out):
     """Spikes of input group ``p`` at step ``t`` into ``out``; returns how many."""
     start = a.pop_info[p, P_START]
@@ -574,7 +600,7 @@ def _decayed(x, last, t, dt, tau):
     return x * math.exp(-(t - last) * dt / tau)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def propagate(a, spikes, pop_spk_ptr, t, slot_lo, slot_hi, events, full):
     """Add this step's spikes into the ring buffer (static projections only).
 
@@ -614,7 +640,7 @@ def propagate(a, spikes, pop_spk_ptr, t, slot_lo, slot_hi, events, full):
             d_hom = a.proj_info[j, J_D_HOM] == 1
             hw = a.proj_hom_w[j]
             hrow = (t + a.proj_info[j, J_HOM_D]) & mask
-            ring_row = ring[hrow, base:]
+            ring_row = ring[hrow]
             lo_local = slot_lo - base
             hi_local = slot_hi - base
             for s in range(s0, s1):
@@ -626,13 +652,12 @@ def propagate(a, spikes, pop_spk_ptr, t, slot_lo, slot_hi, events, full):
                 else:
                     k0, k1 = _clip_row(indices, k0, k1, lo_local, hi_local)
                 if w_hom and d_hom:
-                    _add_homogeneous(ring_row, indices, k0, k1, hw)
+                    _add_homogeneous(ring_row, base, indices, k0, k1, hw)
                 elif w_hom:
                     for k in range(k0, k1):
                         ring[(t + delays[k + ds]) & mask, base + indices[k]] += hw
                 elif d_hom:
-                    for k in range(k0, k1):
-                        ring_row[indices[k]] += weights[k + ws]
+                    _add_weights(ring_row, base, indices, weights, ws, k0, k1)
                 else:
                     for k in range(k0, k1):
                         ring[(t + delays[k + ds]) & mask, base + indices[k]] += weights[k + ws]
@@ -664,7 +689,7 @@ def propagate_plastic(a, spikes, pop_spk_ptr, t, events):
                 _pre_spike_plastic(a, j, k0, k1, t, base)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def store_history(a, spikes, pop_ptr, t):
     """Keep this step's spikes (``a``: SynapseArrays) for the direct projections."""
     if a.direct_ids.shape[0] == 0:
@@ -677,15 +702,11 @@ def store_history(a, spikes, pop_ptr, t):
         a.hist_ptr[h, p] = pop_ptr[p]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def propagate_direct(a, t, slot_lo, slot_hi, full):
     """Add the spikes emitted ``d`` steps ago into the port variables of each direct
     projection of delay ``d`` (targets in slots ``[slot_lo, slot_hi)`` unless ``full``)."""
     H = a.hist.shape[0]
-    syn = a.syn
-    indptr = a.indptr
-    indices = a.indices
-    weights = a.weights
     for jj in range(a.direct_ids.shape[0]):
         j = a.direct_ids[jj]
         d = a.proj_info[j, J_HOM_D]
@@ -693,34 +714,44 @@ def propagate_direct(a, t, slot_lo, slot_hi, full):
             continue
         h = (t - d) % H
         p = a.proj_info[j, J_SRC]
-        s0 = a.hist_ptr[h, p]
-        s1 = a.hist_ptr[h, p + 1]
-        if s0 == s1:
-            continue
         start = a.pop_info[p, P_START]
         ip = a.proj_info[j, J_IP_OFF]
         base = a.proj_info[j, J_SLOT_BASE]
-        target = syn[base:]
         w_hom = a.proj_info[j, J_W_HOM] == 1
-        hw = a.proj_hom_w[j]
-        ws = a.proj_info[j, J_W_SHIFT]
-        for s in range(s0, s1):
+        for s in range(a.hist_ptr[h, p], a.hist_ptr[h, p + 1]):
             li = a.hist[h, s] - start
-            k0 = indptr[ip + li]
-            k1 = indptr[ip + li + 1]
+            k0 = a.indptr[ip + li]
+            k1 = a.indptr[ip + li + 1]
             if not full:
-                k0, k1 = _clip_row(indices, k0, k1, slot_lo - base, slot_hi - base)
+                k0, k1 = _clip_row(a.indices, k0, k1, slot_lo - base, slot_hi - base)
             if w_hom:
-                _add_homogeneous(target, indices, k0, k1, hw)
+                _add_homogeneous(a.syn, base, a.indices, k0, k1, a.proj_hom_w[j])
             else:
-                for k in range(k0, k1):
-                    target[indices[k]] += weights[k + ws]
+                _add_weights(a.syn, base, a.indices, a.weights, a.proj_info[j, J_W_SHIFT], k0, k1)
 
 
-@njit(cache=True, inline="always")
-def _add_homogeneous(ring_row, indices, k0, k1, w):
+@njit(cache=True)
+def _add_homogeneous(target, base, indices, k0, k1, w):
+    """``target[base + indices[k]] += w`` for the synapses ``k0..k1-1`` of a row."""
     for k in range(k0, k1):
-        ring_row[indices[k]] += w
+        # indices are non-negative: an unsigned index spares Numba's wraparound check
+        target[base + np.uint32(indices[k])] += w
+
+
+@njit(cache=True)
+def _add_row(target, base, indices, weights, shift, k0, k1, w_hom, w):
+    """Add a row's weights (one weight ``w`` if ``w_hom``) into ``target[base + index]``."""
+    if w_hom:
+        _add_homogeneous(target, base, indices, k0, k1, w)
+    else:
+        _add_weights(target, base, indices, weights, shift, k0, k1)
+
+
+@njit(cache=True)
+def _add_weights(target, base, indices, weights, shift, k0, k1):
+    """``target[base + indices[k]] += weights[k + shift]`` for a row."""
+    for k in range(k0, k1):
+        target[base + np.uint32(indices[k])] += weights[k + shift]
 
 
 @njit(cache=True, inline="always")
@@ -800,7 +831,7 @@ def stdp_update_traces_and_post(a, spikes, pop_spk_ptr, t):
 
 
 # ----------------------------------------------------------------------------- loop
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _record_state(a, rec_source, rec_index, rec_buf, n_rec):
     """Sample the monitored variables (``a`` is a :class:`NeuronArrays`) into row ``n_rec``."""
     for c in range(rec_source.shape[0]):
@@ -814,7 +845,7 @@ def _record_state(a, rec_source, rec_index, rec_buf, n_rec):
             rec_buf[n_rec, c] = a.syn[i]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _monitored_count(pop_info):
     n_mon = 0
     for p in range(pop_info.shape[0]):
@@ -823,7 +854,7 @@ def _monitored_count(pop_info):
     return n_mon
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spikes):
     """Per-step spike counts and spike monitor; returns the new monitor fill."""
     for p in range(pop_info.shape[0]):
@@ -836,7 +867,7 @@ def _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spi
     return n_spk
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
     """Update every population and input group at step ``t``; returns the spike count."""
     n = 0
@@ -1025,7 +1056,7 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     return t1, n_spk, n_rec
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pending_direct(a, t):
     """Spikes the direct projections deliver at the end of step ``t``."""
     total = 0
@@ -1040,7 +1071,7 @@ def _pending_direct(a, t):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _count_events(a, spikes, pop_ptr, events):
     """Synaptic events of this step on static projections (``a``: SynapseArrays)."""
     for p in range(a.pop_info.shape[0]):
