@@ -535,7 +535,7 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
                 n_out += 1
     # pass 3: delta ports (after threshold, before reset)
     for k in range(nports):
-        if a.port_kind[ps + k] != PORT_DELTA:
+        if a.port_kind[ps + k] != PORT_DELTA or a.port_ring[ps + k] == 0:
             continue
         s0 = base + k * n + lo
         for li in range(m):
@@ -927,6 +927,13 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
 
 
 @njit(cache=True)
+def _update_whole(a, p, n_p, t, out, drive, gsum, gesum, flag):
+    # not inlined: inlined into the parallel kernel, the reset of spiking neurons was lost
+    # (Numba 0.68)
+    return update_neurons(a, p, 0, n_p, t, out, drive, gsum, gesum, flag)
+
+
+@njit(cache=True)
 def _update_range(pop_info, params, port_kind, port_decay, port_erev, port_ring, timed, v, u,
                   refr, syn, ring, dt, p, lo, hi, t, out, drive, gsum, gesum, flag):
     # rebuilt here from arrays: Numba's parallel loops cannot capture tuples
@@ -941,22 +948,80 @@ def _propagate_range(pop_info, pop_proj_ptr, pop_proj_ids, proj_info, proj_hom_w
                      pop_ptr, t, slot_lo, slot_hi, direct):
     a = SynapseArrays(pop_info, pop_proj_ptr, pop_proj_ids, proj_info, proj_hom_w, indptr,
                       indices, weights, delays, ring, syn, direct_ids, hist, hist_ptr)
+    # called from the parallel kernel: kept out of line (see the _ni_ wrappers below)
     if direct:
-        propagate_direct(a, t, slot_lo, slot_hi, False)
+        _propagate_direct_range(a, t, slot_lo, slot_hi)
     else:
-        propagate(a, spikes, pop_ptr, t, slot_lo, slot_hi, np.zeros(0, np.int64), False)
+        _propagate_ring_range(a, spikes, pop_ptr, t, slot_lo, slot_hi)
+
+
+@njit(cache=True)
+def _propagate_direct_range(a, t, slot_lo, slot_hi):
+    propagate_direct(a, t, slot_lo, slot_hi, False)
+
+
+@njit(cache=True)
+def _propagate_ring_range(a, spikes, pop_ptr, t, slot_lo, slot_hi):
+    propagate(a, spikes, pop_ptr, t, slot_lo, slot_hi, np.zeros(0, np.int64), False)
+
+
+# Non-inlined entry points for the parallel kernel. Inlined into a ``parallel=True``
+# function, these helpers' writes were silently lost (Numba 0.68: spiking neurons not
+# reset, deliveries missing), so the parallel kernel calls them through these wrappers;
+# one call per step costs little there.
+@njit(cache=True)
+def _ni_record_state(a, rec_source, rec_index, rec_buf, n_rec):
+    _record_state(a, rec_source, rec_index, rec_buf, n_rec)
+
+
+@njit(cache=True)
+def _ni_emit_inputs(a, p, t, rng, out):
+    return emit_inputs(a, p, t, rng, out)
+
+
+@njit(cache=True)
+def _ni_end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spikes):
+    return _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spikes)
+
+
+@njit(cache=True)
+def _ni_propagate_full(a, spikes, pop_ptr, t, events):
+    propagate(a, spikes, pop_ptr, t, 0, 0, events, True)
+
+
+@njit(cache=True)
+def _ni_count_events(a, spikes, pop_ptr, events):
+    _count_events(a, spikes, pop_ptr, events)
+
+
+@njit(cache=True)
+def _ni_store_history(a, spikes, pop_ptr, t):
+    store_history(a, spikes, pop_ptr, t)
+
+
+@njit(cache=True)
+def _ni_pending_direct(a, t):
+    return _pending_direct(a, t)
+
+
+@njit(cache=True)
+def _ni_propagate_direct_full(a, t):
+    propagate_direct(a, t, 0, 0, True)
 
 
 @njit(cache=True, parallel=True)
 def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
-                       pop_spikes, proj_events, scratch, n_threads):
+                       pop_spikes, proj_events, scratch, n_threads, split_neurons=8192,
+                       split_spikes=32):
     """As :func:`run_chunk`, with neuron updates and propagation split over threads.
 
     Neurons are split by index range (spikes are gathered in index order) and
     propagation by target slot range (every thread walks all spikes in the same order and
     adds only into its own targets), so every sum is formed in the serial order and the
     results equal :func:`run_chunk`'s bit for bit. Plastic projections and input groups
-    run on one thread.
+    run on one thread. A population is split from ``split_neurons`` neurons per thread
+    and a step's propagation from ``split_spikes`` spikes (below that, threads cost more
+    than they save).
     """
     n_pops = a.pop_info.shape[0]
     spikes = scratch[0]
@@ -1005,53 +1070,53 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
         if n_spk + n_mon > cap:
             return t, n_spk, n_rec
         if a.rec_every > 0 and t % a.rec_every == 0:
-            _record_state(nr, a.rec_source, a.rec_index, rec_buf, n_rec)
+            _ni_record_state(nr, a.rec_source, a.rec_index, rec_buf, n_rec)
             n_rec += 1
         n = 0
         for p in range(n_pops):
             pop_ptr[p] = n
             if pop_info[p, P_KIND] == KIND_NEURONS:
                 n_p = pop_info[p, P_END] - pop_info[p, P_START]
-                if n_p < 8192 * n_threads:
-                    n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
+                if n_p < split_neurons * n_threads:
+                    n += _update_whole(nr, p, n_p, t, spikes[n:], drive, gsum, gesum, flag)
                 else:
-                    for k in prange(n_threads):
-                        lo = (n_p * k) // n_threads
-                        hi = (n_p * (k + 1)) // n_threads
-                        part_n[k] = _update_range(
+                    for th in prange(n_threads):
+                        lo = (n_p * th) // n_threads
+                        hi = (n_p * (th + 1)) // n_threads
+                        part_n[th] = _update_range(
                             pop_info, params, port_kind, port_decay, port_erev, port_ring, timed,
-                            v, u, refr, syn, ring, dt, p, lo, hi, t, part[k], drive[lo:hi],
+                            v, u, refr, syn, ring, dt, p, lo, hi, t, part[th], drive[lo:hi],
                             gsum[lo:hi], gesum[lo:hi], flag[lo:hi])
                     for k in range(n_threads):
                         for q in range(part_n[k]):
                             spikes[n] = part[k, q]
                             n += 1
             else:
-                n += emit_inputs(a.inputs, p, t, rng, spikes[n:])
+                n += _ni_emit_inputs(a.inputs, p, t, rng, spikes[n:])
         pop_ptr[n_pops] = n
-        n_spk = _end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
+        n_spk = _ni_end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
                              pop_spikes)
         if n > 0:
-            if n < 32:
-                propagate(sy, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
+            if n < split_spikes:
+                _ni_propagate_full(sy, spikes, pop_ptr, t, proj_events[t - t0])
             else:
-                _count_events(sy, spikes, pop_ptr, proj_events[t - t0])
-                for k in prange(n_threads):
+                _ni_count_events(sy, spikes, pop_ptr, proj_events[t - t0])
+                for th in prange(n_threads):
                     _propagate_range(pop_info, pop_proj_ptr, pop_proj_ids, proj_info,
                                      proj_hom_w, indptr, indices, weights, delays, ring, syn,
                                      direct_ids, hist, hist_ptr, spikes, pop_ptr, t,
-                                     slot_edges[k], slot_edges[k + 1], False)
+                                     slot_edges[th], slot_edges[th + 1], False)
             if a.has_plastic:
                 propagate_plastic(a.plastic, spikes, pop_ptr, t, proj_events[t - t0])
                 stdp_update_traces_and_post(a.plastic, spikes, pop_ptr, t)
-        store_history(sy, spikes, pop_ptr, t)
-        if _pending_direct(sy, t) < 32:
-            propagate_direct(sy, t, 0, 0, True)
+        _ni_store_history(sy, spikes, pop_ptr, t)
+        if _ni_pending_direct(sy, t) < split_spikes:
+            _ni_propagate_direct_full(sy, t)
         else:
-            for k in prange(n_threads):
+            for th in prange(n_threads):
                 _propagate_range(pop_info, pop_proj_ptr, pop_proj_ids, proj_info, proj_hom_w,
                                  indptr, indices, weights, delays, ring, syn, direct_ids, hist,
-                                 hist_ptr, spikes, pop_ptr, t, slot_edges[k], slot_edges[k + 1],
+                                 hist_ptr, spikes, pop_ptr, t, slot_edges[th], slot_edges[th + 1],
                                  True)
     return t1, n_spk, n_rec
 

@@ -21,6 +21,10 @@ from neurosparse.errors import ParameterError
 
 #: From this many neurons on, runs use every available thread by default.
 PARALLEL_THRESHOLD = 100_000
+#: with several threads, a population is split over them from this many neurons per
+#: thread, and a step's spikes are propagated in parallel from this many spikes
+SPLIT_NEURONS_PER_THREAD = 8192
+SPLIT_SPIKES = 32
 _TARGET_CHUNK_SECONDS = 0.25
 
 
@@ -83,7 +87,8 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
                 numba.set_num_threads(int(threads))
                 t_done, n_spk, n_rec = run_chunk_parallel(
                     arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
-                    counts[t - t0:], events[t - t0:], scratch, int(threads))
+                    counts[t - t0:], events[t - t0:], scratch, int(threads),
+                    SPLIT_NEURONS_PER_THREAD, SPLIT_SPIKES)
             elapsed = time.perf_counter() - tic
             done_steps = t_done - t
             if first:

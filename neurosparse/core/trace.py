@@ -77,9 +77,7 @@ def build_optrace(net, compiled, rec) -> OpTrace:
 def _events_on_nonzero(pr, weights, rec, events: float) -> float:
     """Events on synapses of non-zero weight: exact when the source's spikes were
     recorded, else the events scaled by the fraction of non-zero weights."""
-    nnz_row = np.add.reduceat(weights != 0, pr.indptr[:-1]) if pr.n_synapses else None
-    if pr.source in rec.spikes and nnz_row is not None:
-        empty = np.diff(pr.indptr) == 0
-        nnz_row = np.where(empty, 0, nnz_row)
+    if pr.source in rec.spikes:
+        nnz_row = np.bincount(pr.pre_indices()[weights != 0], minlength=pr.n_pre)
         return float(np.dot(rec.spikes[pr.source].counts(), nnz_row))
     return events * np.count_nonzero(weights) / max(pr.n_synapses, 1)
