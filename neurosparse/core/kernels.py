@@ -298,10 +298,11 @@ def _lif_exact_pass(v, refr, drive, flag, m, v_inf, decay_m, r_m, v_th):
 
 
 @njit(cache=True, inline="always")
-def _collect(flag, m, g0, out):
-    """Global indices of the set flags in ``flag[:m]``, in order; returns how many.
+def _collect(flag, m, g0, out, n_set):
+    """Global indices of the ``n_set`` set flags in ``flag[:m]``, in order.
 
-    Spikes are rare, so the flags are scanned eight at a time as 64-bit words.
+    Spikes are rare, so the flags are scanned eight at a time as 64-bit words, and the
+    scan stops at the last set flag.
     """
     n_out = 0
     n_words = m // 8
@@ -312,6 +313,8 @@ def _collect(flag, m, g0, out):
                 if flag[li] != 0:
                     out[n_out] = g0 + li
                     n_out += 1
+            if n_out == n_set:
+                return n_out
     for li in range(n_words * 8, m):
         if flag[li] != 0:
             out[n_out] = g0 + li
@@ -381,7 +384,7 @@ def _update_fast_lif(a, p, lo, hi, t, out, flag):
         P[ROW_PORT0 + nports - 1, col], a.port_decay[ps + nports - 1])
     if n_spiking == 0:
         return 0
-    n_out = _collect(flag, m, g0, out)
+    n_out = _collect(flag, m, g0, out, n_spiking)
     _reset(a, p, out, n_out)
     return n_out
 
@@ -445,7 +448,7 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
         _lif_exact_pass(v[g0:g0 + m], refr[g0:g0 + m], drive, flag, m,
                         P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
                         P[ROW_V_TH, col])
-        n_out = _collect(flag, m, g0, out)
+        n_out = _collect(flag, m, g0, out, m)
     elif model == MODEL_LIF and exact == 1:
         for li in range(m):
             i = lo + li
@@ -868,22 +871,24 @@ def _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spi
 
 
 @njit(cache=True, inline="always")
-def _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
+def _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
     """Update every population and input group at step ``t``; returns the spike count."""
     n = 0
-    pop_info = a.pop_info
     for p in range(pop_info.shape[0]):
         pop_ptr[p] = n
         if pop_info[p, P_KIND] == KIND_NEURONS:
             n_p = pop_info[p, P_END] - pop_info[p, P_START]
-            n += update_neurons(a.neurons, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
+            n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
         else:
-            n += emit_inputs(a.inputs, p, t, rng, spikes[n:])
+            n += emit_inputs(inp, p, t, rng, spikes[n:])
     pop_ptr[pop_info.shape[0]] = n
     return n
 
 
-@njit(cache=True)
+# Without the NRT (Numba's reference-counting runtime): the kernel allocates nothing, and
+# with it every array taken out of a tuple or sliced inside the step loop costs an atomic
+# reference-count update (~230 per step, 1.1 us: more than a whole 4,000-neuron step).
+@njit(cache=True, _nrt=False)
 def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
               pop_spikes, proj_events, scratch):
     """Run steps ``t0..t1-1`` on one thread.
@@ -904,25 +909,36 @@ def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     gsum = scratch[2].view(np.float64)
     gesum = scratch[3].view(np.float64)
     flag = scratch[4].view(np.uint8)
-    pop_ptr = np.zeros(n_pops + 1, np.int64)
+    pop_ptr = scratch[5, :n_pops + 1]
     cap = spk_t.shape[0]
     n_mon = _monitored_count(a.pop_info)
+    # unpacked once: taking a tuple of arrays out of ``a`` inside the loop costs an
+    # atomic reference-count update per array per step, more than a small network's step
+    pop_info = a.pop_info
+    nr = a.neurons
+    sy = a.synapses
+    inp = a.inputs
+    pl = a.plastic
+    has_plastic = a.has_plastic
+    rec_every = a.rec_every
+    rec_source = a.rec_source
+    rec_index = a.rec_index
     for t in range(t0, t1):
         if n_spk + n_mon > cap:
             return t, n_spk, n_rec
-        if a.rec_every > 0 and t % a.rec_every == 0:
-            _record_state(a.neurons, a.rec_source, a.rec_index, rec_buf, n_rec)
+        if rec_every > 0 and t % rec_every == 0:
+            _record_state(nr, rec_source, rec_index, rec_buf, n_rec)
             n_rec += 1
-        n = _update_all(a, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag)
-        n_spk = _end_of_step(a.pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
+        n = _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag)
+        n_spk = _end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
                              pop_spikes)
         if n > 0:
-            propagate(a.synapses, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
-            if a.has_plastic:
-                propagate_plastic(a.plastic, spikes, pop_ptr, t, proj_events[t - t0])
-                stdp_update_traces_and_post(a.plastic, spikes, pop_ptr, t)
-        store_history(a.synapses, spikes, pop_ptr, t)
-        propagate_direct(a.synapses, t, 0, 0, True)
+            propagate(sy, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
+            if has_plastic:
+                propagate_plastic(pl, spikes, pop_ptr, t, proj_events[t - t0])
+                stdp_update_traces_and_post(pl, spikes, pop_ptr, t)
+        store_history(sy, spikes, pop_ptr, t)
+        propagate_direct(sy, t, 0, 0, True)
     return t1, n_spk, n_rec
 
 

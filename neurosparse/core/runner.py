@@ -52,7 +52,7 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     cap = max(4 * n_mon, 1 << 16)
     spk_t = np.empty(cap, np.int64)
     spk_i = np.empty(cap, np.int64)
-    scratch = np.empty((5, max(n_total, 1)), np.int64)
+    scratch = np.zeros((6, max(n_total, P + 1)), np.int64)
     n_cols = len(compiled.monitor_columns)
     every = a.rec_every if n_cols else 0
     arrays = a._replace(rec_every=every)
