@@ -1,0 +1,141 @@
+"""The ``neurosparse`` command.
+
+Subcommands::
+
+    neurosparse simulate cuba --duration 1          # run a demo network, save raster + recording
+    neurosparse bench cuba --n 4000 --duration 1 --against brian2 [--json]
+
+Errors in the arguments (a negative size, an unknown network) print one line naming the
+parameter and exit with status 2; nothing is simulated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from neurosparse.errors import NeurosparseError
+
+NETWORK_NAMES = ("cuba", "coba")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except NeurosparseError as exc:
+        print(f"neurosparse {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; results already written are complete", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neurosparse", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+
+    sim = sub.add_parser("simulate", help="run a demo network; save a raster plot and the recording")
+    sim.add_argument("network", choices=NETWORK_NAMES)
+    sim.add_argument("--n", type=int, default=4000, help="number of neurons (default 4000)")
+    sim.add_argument("--duration", type=float, default=1.0, help="simulated seconds (default 1)")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--threads", type=int, default=None)
+    sim.add_argument("--out", default=None, help="output folder (default results/<network>)")
+    sim.set_defaults(func=_simulate)
+
+    bench = sub.add_parser("bench", help="time a benchmark network, optionally against Brian2")
+    bench.add_argument("network", choices=NETWORK_NAMES)
+    bench.add_argument("--n", type=int, default=4000, help="number of neurons (default 4000)")
+    bench.add_argument("--duration", type=float, default=1.0, help="simulated seconds (default 1)")
+    bench.add_argument("--threads", type=int, default=None,
+                       help="Numba threads (default: 1 below 100,000 neurons, else all cores)")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--repeats", type=int, default=3,
+                       help="runs of freshly built networks; the fastest counts (default 3)")
+    bench.add_argument("--against", choices=("brian2",), default=None,
+                       help="also run Brian2 runtime and cpp_standalone (one thread) in subprocesses")
+    bench.add_argument("--brian2-modes", default="standalone,runtime",
+                       help="comma-separated Brian2 modes for --against (default standalone,runtime)")
+    bench.add_argument("--ttfr", action="store_true",
+                       help="also measure time to first result from a fresh interpreter")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(func=_bench)
+    return parser
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from neurosparse.demo import run_demo
+
+    out = args.out or f"results/{args.network}"
+    run_demo(args.network, n=args.n, duration=args.duration, seed=args.seed, threads=args.threads,
+             out_dir=out)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from neurosparse.bench import bench_network, brian2_network, machine_info, time_to_first_result
+
+    modes = [m.strip() for m in args.brian2_modes.split(",") if m.strip()]
+    result: dict[str, Any] = bench_network(args.network, n=args.n, duration=args.duration,
+                                           threads=args.threads, seed=args.seed,
+                                           repeats=args.repeats, progress=False)
+    result["machine"] = machine_info()
+    if args.ttfr:
+        result["time_to_first_result_seconds"] = time_to_first_result(
+            args.network, args.n, args.duration, args.seed)["wall_seconds"]
+    if args.against == "brian2":
+        for mode in modes:
+            b2 = brian2_network(args.network, args.n, args.duration, mode=mode, seed=args.seed)
+            result[f"brian2_{mode}_sim_seconds"] = b2["sim_seconds"]
+            result[f"brian2_{mode}_rate_hz"] = b2["rate_hz"]
+            result[f"brian2_{mode}_wall_seconds"] = b2["wall_seconds"]
+            result[f"ratio_vs_brian2_{mode}"] = result["sim_seconds"] / b2["sim_seconds"]
+            result["brian2_version"] = b2["brian2_version"]
+        if "standalone" in modes and args.ttfr:
+            result["ttfr_ratio_vs_brian2_standalone"] = (
+                result["time_to_first_result_seconds"] / result["brian2_standalone_wall_seconds"])
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_bench(result))
+    return 0
+
+
+def format_bench(r: dict[str, Any]) -> str:
+    """A human-readable report of :func:`neurosparse.bench.bench_network`'s result."""
+    m = r["machine"]
+    lines = [
+        f"{r['network'].upper()} network, {r['n']:,} neurons, {r['synapses']:,} synapses, "
+        f"{r['duration']:g} s simulated, {r['threads']} thread(s)",
+        f"machine: {m['cpu']} ({m['cores']} cores), numba {m['numba']}, numpy {m['numpy']}",
+        f"  build          {r['build_seconds']:9.3f} s",
+        f"  compile/load   {r['compile_seconds']:9.3f} s",
+        f"  simulate       {r['sim_seconds']:9.4f} s   (fastest of {len(r['sim_seconds_all'])})",
+        f"  spikes         {r['spikes']:>12,d}   ({r['rate_hz']:.2f} Hz)",
+        f"  synaptic events{r['synaptic_events']:>12,d}   ({r['events_per_second'] / 1e6:.1f} M/s)",
+        f"  peak memory    {r['peak_memory_bytes'] / 2**20:9.1f} MiB",
+        f"  bytes/synapse  {r['bytes_per_synapse']:9.2f}",
+    ]
+    if "time_to_first_result_seconds" in r:
+        lines.append(f"  time to first result {r['time_to_first_result_seconds']:.2f} s "
+                     "(fresh interpreter, warm Numba cache)")
+    for mode in ("standalone", "runtime"):
+        key = f"brian2_{mode}_sim_seconds"
+        if key in r:
+            lines.append(f"  Brian2 {mode:<10s} simulate {r[key]:9.4f} s ({r[f'brian2_{mode}_rate_hz']:.2f} Hz)"
+                         f"  ratio neurosparse/Brian2 = {r[f'ratio_vs_brian2_{mode}']:.3f};"
+                         f" whole run {r[f'brian2_{mode}_wall_seconds']:.1f} s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
