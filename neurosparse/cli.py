@@ -131,7 +131,8 @@ def format_bench(r: dict[str, Any]) -> str:
     for mode in ("standalone", "runtime"):
         key = f"brian2_{mode}_sim_seconds"
         if key in r:
-            lines.append(f"  Brian2 {mode:<10s} simulate {r[key]:9.4f} s ({r[f'brian2_{mode}_rate_hz']:.2f} Hz)"
+            rate = r[f"brian2_{mode}_rate_hz"]
+            lines.append(f"  Brian2 {mode:<10s} simulate {r[key]:9.4f} s ({rate:.2f} Hz)"
                          f"  ratio neurosparse/Brian2 = {r[f'ratio_vs_brian2_{mode}']:.3f};"
                          f" whole run {r[f'brian2_{mode}_wall_seconds']:.1f} s")
     return "\n".join(lines)

@@ -93,7 +93,7 @@ def bench_network(name: str = "cuba", n: int = 4000, duration: float = 1.0,
         storage incl. row pointers and delays over the number of synapses), ``threads``.
     """
     build = network_builder(name)
-    n = as_count("n", n, low=2)
+    n = as_count("n", n, low=5)
     duration = as_float_param("duration", duration, low=0, low_inclusive=False, allow_array=False)
     repeats = as_count("repeats", repeats, low=1)
     sims, first = [], None

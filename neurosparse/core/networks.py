@@ -37,7 +37,7 @@ EXCITATORY_FRACTION = 0.8
 
 
 def _sizes(n: int) -> tuple[int, int]:
-    n = as_count("n", n, low=2)
+    n = as_count("n", n, low=5)  # at least one inhibitory neuron
     n_exc = int(round(EXCITATORY_FRACTION * n))
     return n_exc, n - n_exc
 
@@ -47,7 +47,8 @@ def _connect_all(net: Network, n: int, synapses_per_neuron: float, we: float, wi
     p = as_float_param("synapses_per_neuron", synapses_per_neuron, low=0,
                        allow_array=False) / n
     if p > 1:
-        raise ParameterError(f"synapses_per_neuron ({synapses_per_neuron:g}) must be <= n ({n})")
+        raise ParameterError(f"n ({n}) must be at least synapses_per_neuron "
+                             f"({synapses_per_neuron:g}): each neuron has that many synapses")
     for source, port, weight in (("exc", "e", we), ("inh", "i", wi)):
         for target in ("exc", "inh"):
             net.connect(source, target, port, FixedProbability(p), weight=weight, delay=delay)

@@ -11,14 +11,11 @@ the Poisson sampler statistically, and the parallel kernel against the serial on
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 import neurosparse as ns
 from neurosparse.core import reference, runner

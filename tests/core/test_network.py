@@ -163,3 +163,25 @@ def test_thread_count_is_validated():
     net = small_network()
     with pytest.raises(ns.ParameterError, match="threads"):
         net.run(0.01, threads=0)
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from neurosparse._io import atomic_write
+
+    path = atomic_write(tmp_path / "x.bin", lambda fh: fh.write(b"abc"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+    assert path.read_bytes() == b"abc"
+
+
+def test_benchmark_network_sizes_are_validated():
+    from neurosparse.core.networks import cuba
+
+    with pytest.raises(ns.ParameterError, match="n"):
+        cuba(3)
+    with pytest.raises(ns.ParameterError, match="at least synapses_per_neuron"):
+        cuba(40)

@@ -1,0 +1,68 @@
+"""The demo behind ``neurosparse simulate``: files written, recording round trip, bad input."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import neurosparse  # noqa: E402
+from neurosparse.demo import run_demo  # noqa: E402
+from neurosparse.errors import ParameterError, UnknownNameError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cuba")
+    rec = run_demo("cuba", n=400, duration=0.1, seed=1, out_dir=out, progress=False, trace_neurons=3)
+    return rec, out
+
+
+def test_run_demo_writes_the_recording_and_the_raster(demo):
+    _, out = demo
+    assert sorted(p.name for p in out.iterdir()) == ["raster.png", "recording.npz"]
+    assert (out / "raster.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_saved_recording_loads_back_with_identical_spikes(demo):
+    rec, out = demo
+    loaded = neurosparse.Recording.load(out / "recording.npz")
+    assert set(loaded.spikes) == {"exc", "inh"}
+    assert sum(len(tr) for tr in rec.spikes.values()) > 0
+    for name, tr in rec.spikes.items():
+        np.testing.assert_array_equal(loaded.spikes[name].steps, tr.steps)
+        np.testing.assert_array_equal(loaded.spikes[name].i, tr.i)
+    np.testing.assert_array_equal(loaded.state["exc"]["v"], rec.state["exc"]["v"])
+    assert rec.state["exc"]["v"].shape == (1000, 3)  # every step of 0.1 s, 3 neurons
+    assert loaded.config["populations"]["exc"]["n"] == 320
+
+
+def test_run_demo_prints_summary_rate_and_isi_cv(tmp_path, capsys):
+    run_demo("coba", n=200, duration=0.05, seed=2, out_dir=tmp_path, progress=False)
+    out = capsys.readouterr().out
+    assert "0.05 s simulated" in out and "mean rate:" in out and "ISI CV" in out
+    assert str(tmp_path / "raster.png") in out
+
+
+def test_unknown_network_raises_naming_the_choices(tmp_path):
+    with pytest.raises(UnknownNameError) as exc:
+        run_demo("hodgkin", out_dir=tmp_path / "out")
+    assert "cuba" in str(exc.value) and "coba" in str(exc.value)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    ({"n": 0}, "n must be"),
+    ({"n": -5}, "n must be"),
+    ({"duration": 0.0}, "duration"),
+    ({"duration": -1.0}, "duration"),
+    ({"trace_neurons": -1}, "trace_neurons"),
+])
+def test_bad_parameters_raise_before_anything_is_written(tmp_path, kwargs, needle):
+    with pytest.raises(ParameterError) as exc:
+        run_demo("cuba", out_dir=tmp_path / "out", progress=False, **kwargs)
+    assert needle in str(exc.value)
+    assert not (tmp_path / "out").exists()
