@@ -2,7 +2,8 @@
 
 The network is Brian2's own formulation (as in its examples): the same equations,
 parameters, connection probability ``80 / n`` and initial potentials as
-:mod:`neurosparse.core.networks`, with Brian2 drawing its own random connectivity. Run as
+:mod:`neurosparse.core.networks`, with Brian2 drawing its own random connectivity, and
+a synaptic delay of one step (``delay=dt``) as neurosparse's networks have. Run as
 a module it prints one JSON line::
 
     python -m neurosparse.bench.brian2_runner --network cuba --n 4000 --duration 1 --mode standalone
@@ -69,8 +70,11 @@ def _simulate(network: str, n: int, duration: float, mode: str, seed: int,
     else:
         group.v = "-55*mV + 5*mV * randn()"
     n_exc = int(round(0.8 * n))
-    exc = b2.Synapses(group, group, on_pre="ge += we", namespace=namespace)
-    inh = b2.Synapses(group, group, on_pre="gi += wi", namespace=namespace)
+    # delay=dt: neurosparse's shortest (and CUBA's) delay; Brian2's example has none
+    exc = b2.Synapses(group, group, on_pre="ge += we", delay=b2.defaultclock.dt,
+                      namespace=namespace)
+    inh = b2.Synapses(group, group, on_pre="gi += wi", delay=b2.defaultclock.dt,
+                      namespace=namespace)
     p = 80.0 / n
     exc.connect(f"i < {n_exc}", p=p)
     inh.connect(f"i >= {n_exc}", p=p)

@@ -536,13 +536,15 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
             if spiked:
                 out[n_out] = g
                 n_out += 1
-    # pass 3: delta ports (after threshold, before reset)
+    # pass 3: delta ports (after threshold, before reset); refractory neurons ignore them
+    # (Brian2 holds a variable marked ``unless refractory`` fixed while refractory)
     for k in range(nports):
         if a.port_kind[ps + k] != PORT_DELTA or a.port_ring[ps + k] == 0:
             continue
         s0 = base + k * n + lo
         for li in range(m):
-            v[start + lo + li] += ring[row, s0 + li]
+            if refr[start + lo + li] == 0:
+                v[start + lo + li] += ring[row, s0 + li]
             ring[row, s0 + li] = 0.0
     # pass 4: reset
     _reset(a, p, out, n_out)

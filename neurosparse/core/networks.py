@@ -67,8 +67,9 @@ def cuba(n: int = 4000, synapses_per_neuron: float = 80.0, dt: float = 1e-4,
     dt
         Time step (s).
     delay
-        Synaptic delay (s); default one step (Brian2's example has none, which is the
-        same as one step here: input arrives at the end of the step after a spike).
+        Synaptic delay (s); default one step, the shortest there is here. It equals
+        Brian2's ``delay=dt``, one step later than Brian2's example (no delay: the
+        synapses act in the spike's own step, after the threshold).
     seed
         Network seed (connectivity, initial potentials).
     monitor

@@ -46,7 +46,8 @@ Each step, for every neuron population in the order they were added:
      :math:`u \leftarrow u + h\,a\,(b (v - v_r) - u)`.
 3. **Threshold** on the integrated value: :math:`v > v_{th}` (Izhikevich
    :math:`v \ge v_{peak}`), refractory neurons excluded.
-4. **Delta ports**: :math:`v \mathrel{+}= \sum w` arriving this step (refractory or not).
+4. **Delta ports**: :math:`v \mathrel{+}= \sum w` arriving this step, except on refractory
+   neurons (Brian2: a variable marked ``unless refractory`` is clamped while refractory).
 5. **Reset** of the neurons that spiked: :math:`v \leftarrow v_{reset}` (Izhikevich
    :math:`c`), :math:`w \mathrel{+}= b` (AdaptiveLIF), :math:`u \mathrel{+}= d`
    (Izhikevich); refractory for :math:`R` steps as above.
@@ -406,8 +407,8 @@ class _NeuronGroup:
             fired = integrating & (v_new > par["v_th"])
         v = np.where(integrating, v_new, v0)
         for k, s in enumerate(self.ports):
-            if isinstance(s, DeltaSynapse):
-                v = v + arrived[k]
+            if isinstance(s, DeltaSynapse):  # dropped while refractory, as in Brian2
+                v = v + np.where(integrating, arrived[k], 0.0)
         spikes = np.flatnonzero(fired)
         if isinstance(model, Izhikevich):
             v[spikes] = par["c"][spikes]
