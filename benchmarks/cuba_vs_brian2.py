@@ -41,6 +41,7 @@ def run(configs, out: Path, ttfr: bool = True) -> dict:
             row[f"brian2_{mode}_wall_seconds"] = b2["wall_seconds"]
             row[f"ratio_vs_brian2_{mode}"] = row["sim_seconds"] / b2["sim_seconds"]
         results["rows"].append(row)
+        results["machine"] = machine_info()  # the threading layer is known once a run used it
         _save(results, out)
     if ttfr:
         warm = time_to_first_result("cuba", 4000, 1.0)

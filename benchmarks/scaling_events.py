@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 
 import numpy as np
 
 import neurosparse as ns
+from neurosparse.bench import machine_info
 
 
 def build(n_sources: int, n_neurons: int, out_degree: int, rate: float, seed: int) -> ns.Network:
@@ -65,7 +65,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     build(10, 10, 1, 1.0, 0).run(0.001)  # compile outside the timings
     rows = measure(args.rates, duration=args.duration, repeats=args.repeats)
-    result = {"rows": rows, "fit": fit(rows), "machine": platform.processor() or platform.machine()}
+    result = {"rows": rows, "fit": fit(rows), "machine": machine_info()}
     if args.json:
         print(json.dumps(result))
     else:

@@ -1084,6 +1084,10 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
     direct_ids = sy.direct_ids
     hist = sy.hist
     hist_ptr = sy.hist_ptr
+    n_ring_proj = 0  # static projections that go through the ring buffer
+    for j in range(proj_info.shape[0]):
+        if proj_info[j, J_PLASTIC] == 0 and proj_info[j, J_DIRECT] == 0:
+            n_ring_proj += 1
     for t in range(t0, t1):
         if n_spk + n_mon > cap:
             return t, n_spk, n_rec
@@ -1117,6 +1121,8 @@ def run_chunk_parallel(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
         if n > 0:
             if n < split_spikes:
                 _ni_propagate_full(sy, spikes, pop_ptr, t, proj_events[t - t0])
+            elif n_ring_proj == 0:  # every static projection is delivered directly
+                _ni_count_events(sy, spikes, pop_ptr, proj_events[t - t0])
             else:
                 _ni_count_events(sy, spikes, pop_ptr, proj_events[t - t0])
                 for th in prange(n_threads):
