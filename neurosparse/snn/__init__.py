@@ -1,0 +1,4 @@
+"""Differentiable spiking models (PyTorch / snnTorch); needs the ``snn`` extra.
+
+Importing this package does not import torch; the modules inside do.
+"""
