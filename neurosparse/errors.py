@@ -28,3 +28,11 @@ class InsufficientMemoryError(NeurosparseError, MemoryError):
 
 class MissingDependencyError(NeurosparseError, ImportError):
     """An optional dependency is needed for this feature; the message names the extra."""
+
+
+class TargetError(NeurosparseError, ValueError):
+    """A hardware target (catalog entry or user TOML file) is missing, malformed or inconsistent.
+
+    The message names the file and the offending field (``energy.mac_fp32.unit``) and says
+    what is allowed.
+    """

@@ -27,7 +27,17 @@ The counts, per layer (a population, a projection, or a PyTorch layer), are:
     ``1 - nonzero_activations / activations``).
 ``*_bytes_read`` / ``*_bytes_written``
     Bytes of weights, neuron/synapse state and sparse-format metadata (indices, row
-    pointers, delays) moved.
+    pointers, delays) moved; ``activation_bytes_*`` are the layer's input read and output
+    written at its boundary (producers that cannot tell leave them 0).
+``nonzero_input_ops`` / ``nonzero_weight_ops``
+    Of the ``dense_ops``, those whose input (activation) operand is non-zero, whatever the
+    weight, and those whose weight is non-zero, whatever the input. With the effective
+    counts (both non-zero) they let :func:`neurosparse.hardware.sparsity.skip` derive the
+    work left by skipping zero activations only or zero weights only. 0 when not recorded.
+``gated_ops``
+    Operations issued but gated (clock/operand gating: the slot takes its cycle, the
+    arithmetic is suppressed). 0 unless a gating transform was applied; then the work done
+    is ``effective_macs + effective_acs`` and the slots issued are that plus ``gated_ops``.
 
 Per-time-step series (spikes per step of a population, events per step of a projection)
 are kept in ``LayerCounts.per_step`` where the producer has them.
@@ -37,7 +47,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +72,11 @@ COUNT_FIELDS: tuple[str, ...] = (
     "state_bytes_written",
     "metadata_bytes_read",
     "metadata_bytes_written",
+    "activation_bytes_read",
+    "activation_bytes_written",
+    "nonzero_input_ops",
+    "nonzero_weight_ops",
+    "gated_ops",
 )
 
 
@@ -106,6 +121,11 @@ class LayerCounts:
     n_nonzero_params: int = 0
     dense_params: int = 0
     per_step: dict[str, np.ndarray] = field(default_factory=dict)
+    activation_bytes_read: float = 0.0
+    activation_bytes_written: float = 0.0
+    nonzero_input_ops: float = 0.0
+    nonzero_weight_ops: float = 0.0
+    gated_ops: float = 0.0
 
     @property
     def activation_sparsity(self) -> float:
@@ -155,6 +175,10 @@ class OpTrace:
         The step in seconds, if the model has physical time, else None.
     source
         Free text naming what produced the trace.
+    value_bytes
+        Bytes per weight and activation value in the counted byte fields (4 for float32
+        PyTorch counts), so that pricing at another precision can rescale them; None when
+        the bytes are already those of the hardware (the event core's int32/float32 CSR).
     """
 
     layers: dict[str, LayerCounts] = field(default_factory=dict)
@@ -162,6 +186,7 @@ class OpTrace:
     n_steps: int = 1
     dt: float | None = None
     source: str = ""
+    value_bytes: float | None = None
 
     def add_layer(self, layer: LayerCounts) -> LayerCounts:
         """Add ``layer``, or merge it into the existing layer of the same name."""
@@ -171,13 +196,16 @@ class OpTrace:
             self.layers[layer.name] = layer
         return self.layers[layer.name]
 
-    def totals(self, per_sample: bool = False) -> dict[str, float]:
-        """Sum of every count over layers.
+    def totals(self, per_sample: bool = True) -> dict[str, float]:
+        """Sum of every count over layers, per sample by default.
 
         Parameters
         ----------
         per_sample
-            Divide by ``n_samples`` (NeuroBench reports per-sample figures).
+            Divide by ``n_samples``, as NeuroBench reports its metrics (the default); pass
+            ``False`` for totals over every sample the trace covers. A run of the event core
+            is one sample, so both agree there. Per-time-step figures: divide by
+            ``n_steps`` (``synaptic_ops_per_step``) or keep ``per_step`` series.
 
         Returns
         -------
@@ -218,9 +246,35 @@ class OpTrace:
         if self.dt != other.dt:
             raise ValueError(f"cannot add traces with different dt ({self.dt} and {other.dt})")
         out = OpTrace(n_samples=self.n_samples, n_steps=self.n_steps + other.n_steps,
-                      dt=self.dt, source=self.source or other.source)
+                      dt=self.dt, source=self.source or other.source,
+                      value_bytes=self.value_bytes or other.value_bytes)
         for layer in list(self.layers.values()) + list(other.layers.values()):
             out.add_layer(LayerCounts(**{**asdict(layer), "per_step": dict(layer.per_step)}))
+        return out
+
+    def merge_batches(self, other: OpTrace) -> OpTrace:
+        """Combine counts of the same model over two batches of samples.
+
+        Unlike ``+`` (one run continued in time: steps add), the samples add and the
+        number of steps stays; per-step series are summed step by step. This is how
+        NeuroBench accumulates its metrics over a data loader.
+        """
+        if self.dt != other.dt or self.n_steps != other.n_steps:
+            raise ValueError("merge_batches needs traces with the same dt and n_steps, got "
+                             f"dt {self.dt}/{other.dt}, n_steps {self.n_steps}/{other.n_steps}")
+        out = OpTrace(n_samples=self.n_samples + other.n_samples, n_steps=self.n_steps,
+                      dt=self.dt, source=self.source or other.source,
+                      value_bytes=self.value_bytes or other.value_bytes)
+        for layer in list(self.layers.values()) + list(other.layers.values()):
+            series = {k: np.asarray(v, dtype=float) for k, v in layer.per_step.items()}
+            if layer.name in out.layers:
+                prev = out.layers[layer.name]
+                summed = {k: prev.per_step[k] + v for k, v in series.items()
+                          if k in prev.per_step and np.shape(prev.per_step[k]) == np.shape(v)}
+                merged = prev + LayerCounts(**{**asdict(layer), "per_step": {}})
+                out.layers[layer.name] = replace(merged, per_step=summed)
+            else:
+                out.layers[layer.name] = LayerCounts(**{**asdict(layer), "per_step": series})
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -231,13 +285,14 @@ class OpTrace:
             d["per_step"] = {k: np.asarray(v).tolist() for k, v in layer.per_step.items()}
             layers.append(d)
         return {"n_samples": self.n_samples, "n_steps": self.n_steps, "dt": self.dt,
-                "source": self.source, "layers": layers}
+                "source": self.source, "value_bytes": self.value_bytes, "layers": layers}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpTrace:
         """Inverse of :meth:`to_dict`."""
         trace = cls(n_samples=int(data["n_samples"]), n_steps=int(data["n_steps"]),
-                    dt=data.get("dt"), source=data.get("source", ""))
+                    dt=data.get("dt"), source=data.get("source", ""),
+                    value_bytes=data.get("value_bytes"))
         for d in data["layers"]:
             d = dict(d)
             per_step = {k: np.asarray(v) for k, v in d.pop("per_step", {}).items()}
