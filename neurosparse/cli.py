@@ -4,6 +4,7 @@ Subcommands::
 
     neurosparse simulate cuba --duration 1          # run a demo network, save raster + recording
     neurosparse bench cuba --n 4000 --duration 1 --against brian2 [--json]
+    neurosparse energy hardware/cuba.toml --out DIR  # price a model on chips, render a report
 
 Errors in the arguments (a negative size, an unknown network) print one line naming the
 parameter and exit with status 2; nothing is simulated.
@@ -69,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="also measure time to first result from a fresh interpreter")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(func=_bench)
+
+    energy = sub.add_parser("energy", help="price a model on hardware targets and render a report")
+    energy.add_argument("recipe", help="recipe TOML file (see hardware/*.toml)")
+    energy.add_argument("--out", default=None, help="output folder (default hardware/reports/<recipe>)")
+    energy.add_argument("--json", action="store_true", help="print the JSON summary")
+    energy.set_defaults(func=_energy)
     return parser
 
 
@@ -78,6 +85,27 @@ def _simulate(args: argparse.Namespace) -> int:
     out = args.out or f"results/{args.network}"
     run_demo(args.network, n=args.n, duration=args.duration, seed=args.seed, threads=args.threads,
              out_dir=out)
+    return 0
+
+
+def _energy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from neurosparse.energy import load_recipe, render_report, run_recipe, summary_dict
+
+    recipe = load_recipe(args.recipe)
+    recipe_path = Path(args.recipe).resolve()
+    out = Path(args.out) if args.out else recipe_path.parent / "reports" / recipe_path.stem
+    result = run_recipe(recipe)
+    written = render_report(result, out)
+    if args.json:
+        print(json.dumps(summary_dict(result), default=float))
+    else:
+        for row in result.priced:
+            print(f"{row['variant']:>8s} {row['target']:>14s} {row['mode']:>34s}  "
+                  f"{row['energy_j']:.3e} J  [{row['energy_low_j']:.2e}, {row['energy_high_j']:.2e}]  "
+                  f"latency {row['latency_s']:.3e} s")
+        print(f"wrote {written['markdown']} and {written['html']}")
     return 0
 
 

@@ -59,9 +59,10 @@ Time, batches and normalization. ``time_first=True``: ``inputs`` is ``[T, batch,
 the model is called once per step with ``inputs[t]`` (stateful spiking models, as
 NeuroBench's ``SNNTorchModel`` calls them; it takes ``[batch, T, ...]``, which is
 ``time_first=False``). ``time_first=None``: the model is called once on ``inputs`` (a
-feed-forward model, or one that loops over time itself). Counts are totals over the batch;
-``n_samples`` is the batch size (dimension 1 for time-first inputs, else 0, or given), so
-``totals(per_sample=True)`` divides by it as NeuroBench divides by the number of samples.
+feed-forward model, or one that loops over time itself). The layers hold totals over the
+batch; ``n_samples`` is the batch size (dimension 1 for time-first inputs, else 0, or
+given), and ``totals()`` divides by it as NeuroBench divides by the number of samples
+(``totals(per_sample=False)``: the batch sums; ``OpTrace.merge_batches`` accumulates batches).
 With ``per_step=True`` every layer keeps series with one entry per model call.
 
 Departures from NeuroBench, on purpose:

@@ -1,0 +1,485 @@
+"""Energy-report recipes: which model, which targets; run it, price it, render the report.
+
+A recipe is a TOML file::
+
+    title = "CUBA network on Loihi, SpiNNaker 2 and a CPU"
+    description = "optional free text"
+
+    [model]
+    kind = "network"          # network | snn_digits | delta_video | optrace
+    name = "cuba"             # kind-specific options follow
+    n = 4000
+    duration = 1.0
+    seed = 0
+
+    [pricing]
+    targets = ["loihi", "spinnaker2", "cpu"]   # catalog names or paths to target TOML files
+    modes = ["event", "dense"]                 # how the counts are executed (see estimate);
+                                               # "variant": each variant's own name
+    target_modes = { cpu = ["dense"] }         # optional: other modes for some targets
+    precision = "fp32"
+    convention = true          # also price with the E_MAC = 4.6 pJ / E_AC = 0.9 pJ convention
+
+    [breakeven]                # optional: spike rate where an SNN layer stops beating the ANN
+    fan_in = 64
+    n_neurons = 128
+    n_steps = 20
+    ann_target = "horowitz45nm"  # optional: also compare with the ANN on another target
+
+Model kinds (each returns one or more named OpTraces, "variants"):
+
+* ``network``: a benchmark network of the event core (``name`` = cuba | coba, ``n``,
+  ``duration``, ``seed``); one variant, the run.
+* ``snn_digits``: the surrogate-gradient LIF MLP of :mod:`neurosparse.snn.baseline`
+  trained on the bundled digits and counted on its test set (``n_steps``, ``epochs``,
+  ``seed``, ``batch_size``: samples per forward pass, default 1, which sets how often the
+  weights are read); needs the ``snn`` extra.
+* ``delta_video``: the conv net on moving digits of ``simulations/delta_video.py``:
+  variants dense, zero-skipping and delta (needs the ``snn`` extra).
+* ``optrace``: a saved OpTrace JSON (``path``), to price any model's counts.
+
+:func:`run_recipe` returns the priced results; :func:`render_report` writes
+``report.md``, a self-contained ``report.html`` (figures embedded), the figures as PNG and
+``summary.json`` into the output folder, each atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neurosparse._io import atomic_write
+from neurosparse.errors import ParameterError, UnknownNameError
+from neurosparse.optrace import OpTrace
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    import tomli as tomllib
+
+
+@dataclass
+class Recipe:
+    """A parsed, validated recipe."""
+
+    title: str
+    model: dict[str, Any]
+    targets: list[str]
+    modes: list[str]
+    precision: str = "fp32"
+    convention: bool = False
+    description: str = ""
+    path: Path | None = None
+    target_modes: dict[str, list[str]] = field(default_factory=dict)
+    breakeven: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RecipeResult:
+    """Everything a report shows: the traces, their prices and facts about the model."""
+
+    recipe: Recipe
+    traces: dict[str, OpTrace]
+    priced: list[dict[str, Any]] = field(default_factory=list)  # one dict per (variant, target, mode)
+    model_info: dict[str, Any] = field(default_factory=dict)
+    breakeven: list[dict[str, Any]] = field(default_factory=list)  # one dict per target
+
+
+def load_recipe(path: str | os.PathLike) -> Recipe:
+    """Read and validate a recipe file (see the module docstring for the format)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"recipe file {str(path)!r} not found")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"recipe {path}: not valid TOML ({exc})") from exc
+    for key in ("title", "model", "pricing"):
+        if key not in data:
+            raise ParameterError(f"recipe {path}: missing required field {key!r}")
+    model = dict(data["model"])
+    if model.get("kind") not in MODEL_KINDS:
+        raise UnknownNameError(f"recipe {path}: model.kind must be one of {', '.join(MODEL_KINDS)}, "
+                               f"got {model.get('kind')!r}")
+    allowed = MODEL_OPTIONS.get(model["kind"])
+    unknown = sorted(set(model) - {"kind"} - set(allowed)) if allowed is not None else []
+    if unknown:
+        raise ParameterError(f"recipe {path}: unknown model option(s) {', '.join(unknown)} for kind "
+                             f"{model['kind']!r}; allowed: {', '.join(sorted(allowed))}")
+    pricing = data["pricing"]
+    targets = pricing.get("targets")
+    if not targets or not isinstance(targets, list):
+        raise ParameterError(f"recipe {path}: pricing.targets must be a non-empty list of target names")
+    base = path.parent
+    targets = [str(base / t) if t.endswith(".toml") and not Path(t).is_absolute() else t for t in targets]
+    if model["kind"] == "optrace" and "path" in model and not Path(model["path"]).is_absolute():
+        model["path"] = str(base / model["path"])
+    modes = pricing.get("modes", ["auto"])
+    if not isinstance(modes, list) or not modes:
+        raise ParameterError(f"recipe {path}: pricing.modes must be a non-empty list")
+    target_modes = pricing.get("target_modes", {})
+    for name, listed in target_modes.items():
+        if name not in pricing["targets"] or not isinstance(listed, list) or not listed:
+            raise ParameterError(f"recipe {path}: pricing.target_modes.{name} must name a target of "
+                                 f"pricing.targets and give a non-empty list of modes")
+    breakeven = dict(data.get("breakeven", {}))
+    if breakeven:
+        for key in ("fan_in", "n_neurons", "n_steps"):
+            if not isinstance(breakeven.get(key), int) or breakeven[key] < 1:
+                raise ParameterError(f"recipe {path}: breakeven.{key} must be an integer >= 1, "
+                                     f"got {breakeven.get(key)!r}")
+    return Recipe(title=str(data["title"]), model=model, targets=list(targets), modes=list(modes),
+                  target_modes={k: list(v) for k, v in target_modes.items()}, breakeven=breakeven,
+                  precision=str(pricing.get("precision", "fp32")),
+                  convention=bool(pricing.get("convention", False)),
+                  description=str(data.get("description", "")), path=path)
+
+
+# ------------------------------------------------------------------------- model kinds
+def _network_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    from neurosparse.core.networks import NETWORKS, mean_rate
+
+    name = opts.get("name", "cuba")
+    if name not in NETWORKS:
+        raise UnknownNameError(f"model.name must be one of {', '.join(NETWORKS)}, got {name!r}")
+    net = NETWORKS[name](int(opts.get("n", 4000)), seed=int(opts.get("seed", 0)))
+    rec = net.run(float(opts.get("duration", 1.0)), progress=False)
+    info = {"network": name, "neurons": int(sum(rec.population_sizes)),
+            "duration_s": rec.duration, "mean_rate_hz": mean_rate(rec),
+            "spikes": int(rec.spike_counts.sum()), "synaptic_events": rec.total_events()}
+    return {"run": rec.optrace}, info
+
+
+def _snn_digits_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    import torch
+
+    from neurosparse.hardware.torch_count import count
+    from neurosparse.snn.baseline import train_digits_snn
+
+    trained = train_digits_snn(n_steps=int(opts.get("n_steps", 20)), epochs=int(opts.get("epochs", 8)),
+                               seed=int(opts.get("seed", 0)))
+    batch = int(opts.get("batch_size", 1))
+    spikes = torch.from_numpy(trained.test_spikes)  # [T, samples, 64]
+    if not 1 <= batch <= spikes.shape[1]:
+        raise ParameterError(f"model.batch_size must be in [1, {spikes.shape[1]}], got {batch}")
+    # Count batch by batch: weight traffic is per batch, so the batch size is part of the
+    # workload (1 = streaming inference, as on a neuromorphic chip).
+    trace = None
+    with torch.no_grad():
+        for start in range(0, spikes.shape[1], batch):
+            part = count(trained.model, spikes[:, start:start + batch], time_first=True)
+            trace = part if trace is None else trace.merge_batches(part)
+    info = {"model": "SpikingMLP 64-128-10 (snnTorch Leaky)", "test_accuracy": trained.accuracy,
+            "time_steps": trained.n_steps, "test_samples": int(trained.test_labels.size),
+            "batch_size": batch, "input_spike_rate": float(trained.test_spikes.mean())}
+    return {"run": trace}, info
+
+
+def _delta_video_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "simulations" / "delta_video.py"
+    spec = importlib.util.spec_from_file_location("_delta_video", script)
+    if spec is None or not script.is_file():
+        raise ParameterError(f"the delta_video model needs {script}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses in the script look their module up here
+    spec.loader.exec_module(module)
+    return module.energy_traces(**opts)
+
+
+def _optrace_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    if "path" not in opts:
+        raise ParameterError("model.kind = 'optrace' needs model.path (an OpTrace JSON file)")
+    return {"run": OpTrace.load_json(opts["path"])}, {"optrace": str(opts["path"])}
+
+
+#: Options each model kind accepts (None: checked by the model itself).
+MODEL_OPTIONS: dict[str, set[str] | None] = {
+    "network": {"name", "n", "duration", "seed"},
+    "snn_digits": {"n_steps", "epochs", "seed", "batch_size"},
+    "delta_video": None,  # Config fields of simulations/delta_video.py, plus inference_batch
+    "optrace": {"path"},
+}
+
+MODEL_KINDS: dict[str, Callable[[dict[str, Any]], tuple[dict[str, OpTrace], dict[str, Any]]]] = {
+    "network": _network_traces,
+    "snn_digits": _snn_digits_traces,
+    "delta_video": _delta_video_traces,
+    "optrace": _optrace_traces,
+}
+
+
+# ------------------------------------------------------------------------------ run
+def run_recipe(recipe: Recipe | str | os.PathLike) -> RecipeResult:
+    """Build the recipe's model, count it, and price every variant on every target and mode."""
+    from neurosparse.hardware.estimate import estimate
+    from neurosparse.hardware.target import load_target
+
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe)
+    targets = [load_target(t) for t in recipe.targets]  # fail on a bad target before any work
+    opts = {k: v for k, v in recipe.model.items() if k != "kind"}
+    traces, info = MODEL_KINDS[recipe.model["kind"]](opts)
+    result = RecipeResult(recipe, traces, model_info=info)
+    done: set[tuple[int, str, str]] = set()  # variants sharing a trace are priced once per mode
+    for variant, trace in traces.items():
+        for name, target in zip(recipe.targets, targets):
+            listed = recipe.target_modes.get(name, recipe.modes)
+            modes = [variant if m == "variant" else m for m in listed]
+            modes = [m for m in modes if (id(trace), target.name, m) not in done]
+            done.update((id(trace), target.name, m) for m in modes)
+            if not modes:
+                continue
+            for mode in modes:
+                report = estimate(trace, target, mode=mode, precision=recipe.precision)
+                label = report.mode if mode == report.mode else f"{report.mode} ({mode})"
+                result.priced.append({**report.per_sample().to_dict(), "variant": variant,
+                                      "target": target.name, "mode": label})
+            if recipe.convention:
+                report = estimate(trace, target, mode=modes[0], precision=recipe.precision,
+                                  convention="mac_ac")
+                result.priced.append({**report.per_sample().to_dict(), "variant": variant,
+                                      "target": target.name,
+                                      "mode": f"{report.mode} (E_MAC/E_AC convention)"})
+    if recipe.breakeven:
+        result.breakeven = breakeven_rows(recipe, targets)
+    return result
+
+
+def breakeven_rows(recipe: Recipe, targets: list[Any]) -> list[dict[str, Any]]:
+    """Per target: the spike rate above which the recipe's SNN layer stops beating the ANN
+    layer of the same shape (Dampfhoffer et al. 2023), priced with memory access and with
+    arithmetic only, and the curve E_SNN(r) / E_ANN for the figure."""
+    import numpy as np
+
+    from neurosparse.errors import TargetError
+    from neurosparse.hardware.estimate import ann_layer_energy, breakeven_spike_rate, snn_layer_energy
+
+    shape = {k: int(recipe.breakeven[k]) for k in ("fan_in", "n_neurons")}
+    n_steps = int(recipe.breakeven["n_steps"])
+    rates = np.logspace(-4, 0, 81)
+    rows = []
+    for target in targets:
+        row: dict[str, Any] = {"target": target.name, **shape, "n_steps": n_steps}
+        ann_target = recipe.breakeven.get("ann_target")
+        cases = [("rate_with_memory", True, None), ("rate_arithmetic_only", False, None)]
+        if ann_target:
+            cases.append(("rate_vs_ann_target", True, ann_target))
+        for key, memory, ann in cases:
+            try:
+                row[key] = breakeven_spike_rate(target, n_steps=n_steps, precision=recipe.precision,
+                                                include_memory=memory, ann_target=ann, **shape)
+            except TargetError as exc:  # no accumulate energy: no break-even rate
+                row[key] = float("nan")
+                row["note"] = str(exc)
+        try:
+            e_ann = ann_layer_energy(target, precision=recipe.precision, **shape)
+            snn = [snn_layer_energy(target, float(r), n_steps=n_steps, precision=recipe.precision,
+                                    **shape) for r in rates]
+            row["curve"] = {"rates": rates.tolist(), "ratio": (np.array(snn) / e_ann).tolist()}
+        except (TargetError, ZeroDivisionError):
+            row["curve"] = None
+        rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------- render
+def render_report(result: RecipeResult, out_dir: str | os.PathLike) -> dict[str, Path]:
+    """Write report.md, report.html, figures and summary.json into ``out_dir``."""
+    import numpy as np
+
+    from neurosparse.viz.energy import (
+        breakeven_curves,
+        energy_by_layer,
+        energy_by_target,
+        variant_comparison,
+    )
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {"energy_by_target": energy_by_target(result.priced)}
+    figures["energy_by_layer"] = energy_by_layer(result.priced)
+    if len(result.traces) > 1:
+        figures["variants"] = variant_comparison(result.priced)
+    curves = {r["target"]: (np.array(r["curve"]["rates"]), np.array(r["curve"]["ratio"]),
+                            r["rate_with_memory"]) for r in result.breakeven if r.get("curve")}
+    if curves:
+        figures["breakeven"] = breakeven_curves(curves, result.model_info.get("input_spike_rate"))
+    pngs: dict[str, bytes] = {}
+    written: dict[str, Path] = {}
+    for name, fig in figures.items():
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        pngs[name] = buf.getvalue()
+        written[name] = atomic_write(out / f"{name}.png", lambda fh, d=pngs[name]: fh.write(d))
+        fig.clf()
+    summary = summary_dict(result)
+    text = json.dumps(summary, indent=1, default=float).encode()
+    written["summary"] = atomic_write(out / "summary.json", lambda fh: fh.write(text))
+    md = _markdown(result, {k: f"{k}.png" for k in pngs}).encode()
+    written["markdown"] = atomic_write(out / "report.md", lambda fh: fh.write(md))
+    page = _html(result, pngs).encode()
+    written["html"] = atomic_write(out / "report.html", lambda fh: fh.write(page))
+    return written
+
+
+def summary_dict(result: RecipeResult) -> dict[str, Any]:
+    """The JSON summary: recipe, model facts, count totals per variant, every priced row."""
+    from neurosparse import __version__
+
+    return {
+        "title": result.recipe.title,
+        "recipe": str(result.recipe.path) if result.recipe.path else None,
+        "neurosparse_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model": {**result.recipe.model, **result.model_info},
+        "counts": {name: tr.totals(per_sample=True) for name, tr in result.traces.items()},
+        "priced": result.priced,
+        "breakeven": [{k: v for k, v in r.items() if k != "curve"} for r in result.breakeven],
+    }
+
+
+_COUNT_ROWS = ("dense_ops", "effective_macs", "effective_acs", "delta_macs", "synaptic_events",
+               "neuron_updates", "spikes", "activation_sparsity")
+
+
+def _fmt_energy(j: float) -> str:
+    for unit, scale in (("J", 1.0), ("mJ", 1e-3), ("uJ", 1e-6), ("nJ", 1e-9), ("pJ", 1e-12)):
+        if abs(j) >= scale:
+            return f"{j / scale:.3g} {unit}"
+    return f"{j:.3g} J"
+
+
+def _fmt_time(s: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if abs(s) >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def _priced_rows(result: RecipeResult) -> list[list[str]]:
+    rows = [["variant", "target", "mode", "energy", "range", "compute", "memory", "static", "latency"]]
+    for r in result.priced:
+        rows.append([r["variant"], r["target"], r["mode"], _fmt_energy(r["energy_j"]),
+                     f"{_fmt_energy(r['energy_low_j'])} – {_fmt_energy(r['energy_high_j'])}",
+                     _fmt_energy(r["compute_energy_j"]), _fmt_energy(r["memory_energy_j"]),
+                     _fmt_energy(r["static_energy_j"]), _fmt_time(r["latency_s"])])
+    return rows
+
+
+def _count_rows(result: RecipeResult) -> list[list[str]]:
+    names = list(result.traces)
+    rows = [["count (per sample)", *names]]
+    totals = {n: tr.totals(per_sample=True) for n, tr in result.traces.items()}
+    for key in _COUNT_ROWS:
+        rows.append([key, *(f"{totals[n][key]:.4g}" for n in names)])
+    return rows
+
+
+_BREAKEVEN_TEXT = (
+    "Break-even input spike rate r* (spikes per input per time step) of one fully connected "
+    "layer of this model's shape (fan-in {fan_in}, {n_neurons} neurons, {n_steps} time steps) "
+    "against the same ANN layer on the same target (Dampfhoffer et al. 2023): the SNN costs "
+    "less only below r*. 'with memory' prices weight reads per spike and membrane state read "
+    "and written every step; 'arithmetic only' prices accumulates against MACs, as the "
+    "E_MAC/E_AC convention does.{ann}{measured}")
+
+
+def _shape(result: RecipeResult) -> dict[str, Any]:
+    row = result.breakeven[0]
+    rate = result.model_info.get("input_spike_rate")
+    measured = f" This model's measured input spike rate is r = {rate:.3g}." if rate else ""
+    ann = result.recipe.breakeven.get("ann_target")
+    ann = (f" The last r* column compares with the ANN layer on {ann} instead (with memory)."
+           if ann else "")
+    return {"fan_in": row["fan_in"], "n_neurons": row["n_neurons"], "n_steps": row["n_steps"],
+            "measured": measured, "ann": ann}
+
+
+def _breakeven_table(result: RecipeResult) -> list[list[str]]:
+    rate = result.model_info.get("input_spike_rate")
+    ann = result.recipe.breakeven.get("ann_target")
+    rows = [["SNN on", "r* with memory", "r* arithmetic only"]
+            + ([f"r* vs the ANN on {ann}"] if ann else [])
+            + (["SNN wins at this model's rate?"] if rate else [])]
+    for r in result.breakeven:
+        best = max(r["rate_with_memory"], r.get("rate_vs_ann_target", float("-inf")))
+        wins = ("n/a" if best != best else "yes" if rate < best else "no") if rate else None
+        rows.append([r["target"], f"{r['rate_with_memory']:.3g}", f"{r['rate_arithmetic_only']:.3g}"]
+                    + ([f"{r['rate_vs_ann_target']:.3g}"] if ann else []) + ([wins] if wins else []))
+    return rows
+
+
+def _md_table(rows: list[list[str]]) -> str:
+    head = "| " + " | ".join(rows[0]) + " |"
+    sep = "|" + "|".join("---" for _ in rows[0]) + "|"
+    return "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in rows[1:]])
+
+
+def _notes(result: RecipeResult) -> list[str]:
+    seen: list[str] = []
+    for r in result.priced:
+        for note in r.get("notes", []):
+            line = f"{r['target']}: {note}"
+            if line not in seen:
+                seen.append(line)
+    return seen
+
+
+def _markdown(result: RecipeResult, figure_files: dict[str, str]) -> str:
+    rec = result.recipe
+    info = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
+                     for k, v in result.model_info.items())
+    parts = [f"# {rec.title}", "", rec.description, "",
+             f"Model: `{rec.model['kind']}` ({info}).", "",
+             "## Energy and latency per target", "", _md_table(_priced_rows(result)), "",
+             "Energy is per sample; the range comes from the low/high values of the target's "
+             "numbers. Compute, memory and static energy add up to the total.", ""]
+    for name, file in figure_files.items():
+        parts += [f"![{name}]({file})", ""]
+    if result.breakeven:
+        parts += ["## Where the SNN stops winning", "", _BREAKEVEN_TEXT.format(**_shape(result)), "",
+                  _md_table(_breakeven_table(result)), ""]
+    parts += ["## Operation counts", "", _md_table(_count_rows(result)), "",
+              "## Notes from the cost model", ""]
+    parts += [f"* {n}" for n in _notes(result)] or ["* none"]
+    parts += ["", f"Generated by `neurosparse energy {rec.path.name if rec.path else ''}`."]
+    return "\n".join(parts) + "\n"
+
+
+def _html(result: RecipeResult, pngs: dict[str, bytes]) -> str:
+    def table(rows: list[list[str]]) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                       for r in rows[1:])
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    rec = result.recipe
+    imgs = "".join(f'<figure><img alt="{html.escape(n)}" src="data:image/png;base64,'
+                   f'{base64.b64encode(b).decode()}"><figcaption>{html.escape(n)}</figcaption></figure>'
+                   for n, b in pngs.items())
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in _notes(result)) or "<li>none</li>"
+    info = html.escape(", ".join(f"{k} = {v}" for k, v in result.model_info.items()))
+    breakeven_text = html.escape(_BREAKEVEN_TEXT.format(**_shape(result))) if result.breakeven else ""
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+             "text-align:right}th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(rec.title)}</title>"
+            f"<style>{style}</style></head><body><h1>{html.escape(rec.title)}</h1>"
+            f"<p>{html.escape(rec.description)}</p><p>Model: <code>{html.escape(rec.model['kind'])}</code>"
+            f" ({info}).</p><h2>Energy and latency per target</h2>{table(_priced_rows(result))}"
+            f"<p>Energy per sample; ranges from the targets' low/high values.</p>{imgs}"
+            + (f"<h2>Where the SNN stops winning</h2><p>{breakeven_text}</p>"
+               f"{table(_breakeven_table(result))}" if result.breakeven else "")
+            + f"<h2>Operation counts</h2>{table(_count_rows(result))}"
+            f"<h2>Notes from the cost model</h2><ul>{notes}</ul></body></html>")

@@ -1,0 +1,119 @@
+"""Energy-report recipes: validation, pricing per sample, the convention rows, rendering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from neurosparse.cli import main
+from neurosparse.energy import load_recipe, render_report, run_recipe
+from neurosparse.errors import ParameterError, TargetError, UnknownNameError
+from neurosparse.hardware.estimate import E_AC_CONVENTION, E_MAC_CONVENTION, estimate
+from neurosparse.optrace import LayerCounts, OpTrace
+
+RECIPE = """
+title = "test"
+[model]
+kind = "optrace"
+path = "trace.json"
+[pricing]
+targets = {targets}
+modes = ["skip", "dense"]
+convention = true
+"""
+
+
+def four_sample_trace() -> OpTrace:
+    trace = OpTrace(n_samples=4, n_steps=5, dt=1e-3, source="test")
+    trace.add_layer(LayerCounts("fc1", "linear", dense_ops=4000, effective_macs=900,
+                                effective_acs=300, n_params=200, dense_params=200,
+                                activations=400, nonzero_activations=100))
+    trace.add_layer(LayerCounts("lif1", "population", neuron_updates=400, spikes=60))
+    return trace
+
+
+@pytest.fixture
+def recipe_path(tmp_path: Path) -> Path:
+    four_sample_trace().save_json(tmp_path / "trace.json")
+    path = tmp_path / "r.toml"
+    path.write_text(RECIPE.format(targets='["loihi", "horowitz45nm"]'))
+    return path
+
+
+def test_priced_rows_are_per_sample_and_match_estimate(recipe_path):
+    result = run_recipe(recipe_path)
+    trace = four_sample_trace()
+    rows = {(r["target"], r["mode"]): r for r in result.priced}
+    assert set(rows) == {(t, m) for t in ("loihi", "horowitz45nm")
+                         for m in ("skip", "dense", "skip (E_MAC/E_AC convention)")}
+    for (target, mode), row in rows.items():
+        conv = "mac_ac" if "convention" in mode else None
+        whole = estimate(trace, target, mode=mode.split()[0], convention=conv)
+        assert row["energy_j"] == pytest.approx(whole.energy_j / 4, rel=1e-12)
+        assert row["per_sample"] is True
+        assert row["energy_low_j"] <= row["energy_j"] <= row["energy_high_j"]
+    conv = rows[("loihi", "skip (E_MAC/E_AC convention)")]
+    assert conv["energy_j"] == pytest.approx((900 * E_MAC_CONVENTION + 300 * E_AC_CONVENTION) / 4)
+
+
+def test_render_writes_every_file_and_a_consistent_summary(recipe_path, tmp_path):
+    written = render_report(run_recipe(recipe_path), tmp_path / "out")
+    names = {p.name for p in written.values()}
+    assert {"report.md", "report.html", "summary.json", "energy_by_target.png",
+            "energy_by_layer.png"} <= names
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["counts"]["run"]["dense_ops"] == 1000.0  # per sample: 4000 / 4
+    assert summary["counts"]["run"]["activation_sparsity"] == pytest.approx(0.75)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "data:image/png;base64," in html and "<img" in html  # self-contained
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "E_MAC/E_AC convention" in md and "](energy_by_target.png)" in md
+
+
+def test_cli_energy_renders_into_out(recipe_path, tmp_path, capsys):
+    assert main(["energy", str(recipe_path), "--out", str(tmp_path / "cli")]) == 0
+    assert (tmp_path / "cli" / "report.html").is_file()
+    assert "loihi" in capsys.readouterr().out
+
+
+def test_recipe_errors_name_the_field(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('title = "x"\n[model]\nkind = "optrace"\n')
+    with pytest.raises(ParameterError, match="pricing"):
+        load_recipe(path)
+    path.write_text('title = "x"\n[model]\nkind = "lstm"\n[pricing]\ntargets = ["cpu"]\n')
+    with pytest.raises(UnknownNameError, match="model.kind"):
+        load_recipe(path)
+    path.write_text('title = "x"\n[model]\nkind = "optrace"\n[pricing]\ntargets = []\n')
+    with pytest.raises(ParameterError, match="pricing.targets"):
+        load_recipe(path)
+    with pytest.raises(ParameterError, match="not found"):
+        load_recipe(tmp_path / "missing.toml")
+
+
+def test_unknown_target_fails_before_the_model_runs(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text(RECIPE.format(targets='["loihi", "tpu_v9"]'))  # trace.json does not exist
+    with pytest.raises(TargetError, match="tpu_v9"):
+        run_recipe(path)
+
+
+def test_network_recipe_prices_the_event_core_counts(tmp_path):
+    path = tmp_path / "net.toml"
+    path.write_text('title = "n"\n[model]\nkind = "network"\nname = "cuba"\nn = 400\n'
+                    'duration = 0.05\n[pricing]\ntargets = ["truenorth"]\nmodes = ["event"]\n')
+    result = run_recipe(path)
+    trace = result.traces["run"]
+    assert result.model_info["synaptic_events"] == trace.totals()["synaptic_events"] > 0
+    row = result.priced[0]
+    assert row["energy_j"] == pytest.approx(estimate(trace, "truenorth", mode="event").energy_j)
+
+
+def test_unknown_model_options_are_named(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text('title = "n"\n[model]\nkind = "network"\nname = "cuba"\nneurons = 400\n'
+                    '[pricing]\ntargets = ["loihi"]\n')
+    with pytest.raises(ParameterError, match="neurons.*allowed: duration, n, name, seed"):
+        load_recipe(path)
