@@ -1,0 +1,82 @@
+"""Running statistics of a stream of SDRs, as htm.core's ``Metrics`` reports them.
+
+Sparsity (min/mean/max), activation frequency per cell with its normalized binary entropy
+(mean over cells of H(p_i) divided by H(mean sparsity), 1 = all cells equally used), and the
+overlap between consecutive SDRs (as a fraction of the previous SDR's active count).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurosparse.errors import ParameterError
+from neurosparse.sdr.sdr import SDR
+
+__all__ = ["SDRStats"]
+
+
+def _binary_entropy(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
+    return np.nan_to_num(h, nan=0.0)
+
+
+class SDRStats:
+    """Accumulate statistics of SDRs of ``n`` cells.
+
+    Parameters
+    ----------
+    n : int
+        Number of cells of every SDR added.
+    """
+
+    def __init__(self, n: int) -> None:
+        if int(n) <= 0:
+            raise ParameterError(f"n must be > 0; got {n}")
+        self.n = int(n)
+        self.count = 0
+        self.activation_counts = np.zeros(self.n, dtype=np.int64)
+        self.sparsities: list[float] = []
+        self.overlaps: list[float] = []
+        self._previous: SDR | None = None
+
+    def add(self, sdr: SDR) -> SDRStats:
+        """Add one SDR; returns self."""
+        if not isinstance(sdr, SDR) or sdr.n != self.n:
+            raise ParameterError(f"sdr must be an SDR with n={self.n}")
+        self.count += 1
+        self.activation_counts[sdr.indices] += 1
+        self.sparsities.append(sdr.sparsity)
+        if self._previous is not None:
+            prev_a = self._previous.a
+            self.overlaps.append(sdr.overlap(self._previous) / prev_a if prev_a else 0.0)
+        self._previous = sdr
+        return self
+
+    @property
+    def activation_frequency(self) -> np.ndarray:
+        """Fraction of added SDRs in which each cell was active."""
+        return self.activation_counts / max(self.count, 1)
+
+    def entropy(self) -> float:
+        """Mean binary entropy of cell activation frequencies over that of the mean sparsity."""
+        freq = self.activation_frequency
+        ref = float(_binary_entropy(np.array(freq.mean())))
+        return float(_binary_entropy(freq).mean() / ref) if ref > 0 else 0.0
+
+    def summary(self) -> dict[str, float]:
+        """Dict of sparsity_min/mean/max, frequency_min/mean/max, entropy, overlap_min/mean/max."""
+        if self.count == 0:
+            raise ParameterError("summary needs at least one added SDR")
+        sp = np.asarray(self.sparsities)
+        freq = self.activation_frequency
+        ov = np.asarray(self.overlaps) if self.overlaps else np.array([np.nan])
+        return {
+            "count": self.count,
+            "sparsity_min": float(sp.min()), "sparsity_mean": float(sp.mean()),
+            "sparsity_max": float(sp.max()),
+            "frequency_min": float(freq.min()), "frequency_mean": float(freq.mean()),
+            "frequency_max": float(freq.max()), "entropy": self.entropy(),
+            "overlap_min": float(ov.min()), "overlap_mean": float(ov.mean()), "overlap_max": float(ov.max()),
+        }
