@@ -59,6 +59,15 @@ class NearestCodeReadout:
     def n_items(self) -> int:
         return len(self._labels)
 
+    @property
+    def codes(self) -> np.ndarray:
+        """The stored codes (n_items, n_cells), in the order they were added."""
+        return np.asarray(self._codes, dtype=np.bool_).reshape(len(self._codes), self.n_cells)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.asarray(self._labels)
+
     def add(self, code: np.ndarray, label) -> None:
         self._codes.append(np.asarray(code, dtype=np.bool_))
         self._labels.append(label)
