@@ -1,7 +1,8 @@
 """Sparsey (Rinkus 2010, 2014): a hierarchy of macs that stores inputs in one trial as SDRs.
 
 Each frame runs the levels bottom-up. In each level the macs whose number of active U inputs
-lies in their band [pi_min, pi_max] choose a code with the CSA (:mod:`neurosparse.sparsey.csa`)
+(pixels at level 1, active macs of the level below above it) lies in their band
+[pi_min, pi_max] choose a code with the CSA (:mod:`neurosparse.sparsey.csa`)
 from their U input (this frame, the level below), H input (the previous frame, their own level)
 and D input (the previous frame, the level above), and, when learning, set the weights from
 those active inputs to the winners. Items are images ``(rows, cols)`` presented for
@@ -48,10 +49,16 @@ class Sparsey:
         How codes are chosen when not learning: ``"max"`` (the largest V per CM) or
         ``"sample"`` (the CSA draw, as during learning).
     readout
-        ``"label"`` (class-count weights from the top level's cells, fixed time) or ``"knn"``
-        (nearest stored code by overlap).
+        ``"label"`` (class-count weights from the top level's cells, fixed time), ``"knn"``
+        (nearest stored code by overlap) or ``"cosine"`` (nearest by overlap / sqrt(|a||b|)).
     readout_levels
         Levels whose codes the readout sees (indices into ``levels``); default: the top level.
+    readout_k
+        Stored codes that vote in the ``"knn"`` / ``"cosine"`` readouts.
+    readout_codes
+        Which code of a labelled item the readout stores: ``"learned"`` (the code chosen while
+        learning it) or ``"retrieved"`` (its code retrieved after the whole batch is learned,
+        chosen the same way as test codes are).
     progress
         Show a tqdm bar over items.
     seed
@@ -72,7 +79,7 @@ class Sparsey:
     def __init__(self, input_shape: tuple[int, int], levels: Sequence[LevelSpec], *,
                  frames_per_item: int = 1, retrieval: str = "max", readout: str = "label",
                  readout_levels: Sequence[int] | None = None, progress: bool = False,
-                 seed: SeedLike = None) -> None:
+                 seed: SeedLike = None, readout_k: int = 1, readout_codes: str = "learned") -> None:
         self.input_shape = input_shape
         self.levels = levels
         self.frames_per_item = frames_per_item
@@ -81,6 +88,8 @@ class Sparsey:
         self.readout_levels = readout_levels
         self.progress = progress
         self.seed = seed
+        self.readout_k = readout_k
+        self.readout_codes = readout_codes
 
     # ----------------------------------------------------------------------------- setup
     def _validate(self) -> None:
@@ -94,6 +103,9 @@ class Sparsey:
             raise ParameterError(f"frames_per_item must be an integer >= 1; got {self.frames_per_item!r}")
         if self.retrieval not in ("max", "sample"):
             raise ParameterError(f"retrieval must be 'max' or 'sample'; got {self.retrieval!r}")
+        if self.readout_codes not in ("learned", "retrieved"):
+            raise ParameterError(
+                f"readout_codes must be 'learned' or 'retrieved'; got {self.readout_codes!r}")
         for li in self._readout_level_indices():
             if not 0 <= li < len(self.levels):
                 raise ParameterError(f"readout_levels must index levels 0..{len(self.levels) - 1}; got {li}")
@@ -122,7 +134,8 @@ class Sparsey:
         for li in range(len(self.levels)):
             self.optrace_.add_layer(LayerCounts(name=f"level{li + 1}", kind="population"))
         self.readout_ = make_readout(self.readout, sum(self.levels[i].n_macs * self.levels[i].params.cells
-                                                       for i in self._readout_level_indices()))
+                                                       for i in self._readout_level_indices()),
+                                     self.readout_k)
 
     # ----------------------------------------------------------------------------- running
     def _frames(self, item: np.ndarray) -> np.ndarray:
@@ -160,6 +173,8 @@ class Sparsey:
         U = proj["U"]
         pis = (np.add.reduceat(below[U.rf_idx].astype(np.int64), U.rf_ptr[:-1]) if U.rf_idx.size
                else np.zeros(M))
+        if li > 0:  # above level 1 the band counts active macs (each sends exactly Q cells)
+            pis = pis // self.levels[li - 1].params.Q
         macs = np.nonzero((pis >= p.pi_min) & (pis <= p.pi_max))[0].astype(np.int64)
         code = np.zeros(M * p.cells, dtype=np.bool_)
         counts = self.optrace_.layers[f"level{li + 1}"]
@@ -232,11 +247,15 @@ class Sparsey:
             y = np.asarray(y)
             if y.shape != (len(X),):
                 raise ParameterError(f"y must have shape ({len(X)},); got {y.shape}")
+        stored = y is not None and self.readout_codes == "learned"
         for i, item in enumerate(self._iterate(X, "sparsey fit")):
             codes, _ = self._run_item(item, True, MODE_SAMPLE)
-            if y is not None:
+            if stored:
                 self.readout_.add(self._readout_code(codes), y[i])
             self.n_items_ += 1
+        if y is not None and not stored:
+            for code, label in zip(self._retrieve(X, None)[0], y):
+                self.readout_.add(code, label)
         return self
 
     def _retrieve(self, X: Any, level: int | None) -> tuple[np.ndarray, np.ndarray]:

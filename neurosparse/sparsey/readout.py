@@ -6,11 +6,15 @@
   reading cost O(active cells x classes), whatever the number of items stored.
 - ``"knn"``: the stored code with the largest overlap (intersection size) decides; ties go to
   the earliest stored. Cost grows with the items stored (a baseline, not Sparsey's claim).
+- ``"cosine"``: as ``"knn"`` with the overlap divided by sqrt(|a| |b|), so that items whose
+  codes have many active macs (long strokes) do not win by size alone; with ``k > 1`` the k
+  nearest vote, each with its similarity.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from neurosparse.errors import ParameterError
 
@@ -48,10 +52,16 @@ class LabelReadout:
 
 
 class NearestCodeReadout:
-    """1-nearest stored code by overlap."""
+    """k nearest stored codes by overlap (``similarity="overlap"``) or cosine similarity."""
 
-    def __init__(self, n_cells: int) -> None:
+    def __init__(self, n_cells: int, k: int = 1, similarity: str = "overlap") -> None:
+        if int(k) != k or k < 1:
+            raise ParameterError(f"k must be a positive integer; got {k!r}")
+        if similarity not in ("overlap", "cosine"):
+            raise ParameterError(f"similarity must be 'overlap' or 'cosine'; got {similarity!r}")
         self.n_cells = n_cells
+        self.k = int(k)
+        self.similarity = similarity
         self._codes: list[np.ndarray] = []
         self._labels: list = []
 
@@ -72,16 +82,37 @@ class NearestCodeReadout:
         self._codes.append(np.asarray(code, dtype=np.bool_))
         self._labels.append(label)
 
+    def similarities(self, codes: np.ndarray) -> np.ndarray:
+        """(n, stored) overlap or cosine similarity of each code with each stored code."""
+        stored = sparse.csr_matrix(np.asarray(self._codes, dtype=np.float32).reshape(-1, self.n_cells))
+        codes = sparse.csr_matrix(np.asarray(codes, dtype=np.float32).reshape(-1, self.n_cells))
+        sim = (codes @ stored.T).toarray()  # codes are sparse: O(active cells), not O(cells)
+        if self.similarity == "cosine":
+            norms = np.outer(codes.getnnz(axis=1), stored.getnnz(axis=1)).astype(np.float32)
+            sim /= np.sqrt(np.maximum(norms, 1.0))
+        return sim
+
     def predict(self, codes: np.ndarray) -> np.ndarray:
-        stored = np.asarray(self._codes, dtype=np.float32)
-        overlaps = np.asarray(codes, dtype=np.float32) @ stored.T
-        return np.asarray(self._labels)[np.argmax(overlaps, axis=1)]
+        sim = self.similarities(codes)
+        labels = np.asarray(self._labels)
+        if self.k == 1:
+            return labels[np.argmax(sim, axis=1)]
+        classes, index = np.unique(labels, return_inverse=True)
+        k = min(self.k, sim.shape[1])
+        top = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        votes = np.zeros((sim.shape[0], classes.size))
+        rows = np.arange(sim.shape[0])
+        for j in range(k):
+            np.add.at(votes, (rows, index[top[:, j]]), sim[rows, top[:, j]])
+        return classes[np.argmax(votes, axis=1)]
 
 
-def make_readout(kind: str, n_cells: int) -> LabelReadout | NearestCodeReadout:
-    """The readout named ``kind`` ("label" or "knn") over codes of ``n_cells`` cells."""
+def make_readout(kind: str, n_cells: int, k: int = 1) -> LabelReadout | NearestCodeReadout:
+    """The readout named ``kind`` ("label", "knn" or "cosine") over codes of ``n_cells`` cells."""
     if kind == "label":
         return LabelReadout(n_cells)
     if kind == "knn":
-        return NearestCodeReadout(n_cells)
-    raise ParameterError(f"readout must be 'label' or 'knn'; got {kind!r}")
+        return NearestCodeReadout(n_cells, k, "overlap")
+    if kind == "cosine":
+        return NearestCodeReadout(n_cells, k, "cosine")
+    raise ParameterError(f"readout must be 'label', 'knn' or 'cosine'; got {kind!r}")
