@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy import sparse
 
 from neurosparse.errors import ParameterError
@@ -84,12 +85,14 @@ class NearestCodeReadout:
 
     def similarities(self, codes: np.ndarray) -> np.ndarray:
         """(n, stored) overlap or cosine similarity of each code with each stored code."""
-        stored = sparse.csr_matrix(np.asarray(self._codes, dtype=np.float32).reshape(-1, self.n_cells))
-        codes = sparse.csr_matrix(np.asarray(codes, dtype=np.float32).reshape(-1, self.n_cells))
-        sim = (codes @ stored.T).toarray()  # codes are sparse: O(active cells), not O(cells)
+        stored = sparse.csc_matrix(np.asarray(self._codes, dtype=np.bool_).reshape(-1, self.n_cells))
+        codes = sparse.csr_matrix(np.asarray(codes, dtype=np.bool_).reshape(-1, self.n_cells))
+        # codes are sparse: walk each active cell's list of stored codes holding it
+        sim = _overlaps(codes.indptr, codes.indices, stored.indptr, stored.indices,
+                        codes.shape[0], stored.shape[0])
         if self.similarity == "cosine":
-            norms = np.outer(codes.getnnz(axis=1), stored.getnnz(axis=1)).astype(np.float32)
-            sim /= np.sqrt(np.maximum(norms, 1.0))
+            norms = np.outer(codes.getnnz(axis=1), stored.getnnz(axis=1))
+            sim /= np.sqrt(np.maximum(norms.astype(np.float32), 1.0))
         return sim
 
     def predict(self, codes: np.ndarray) -> np.ndarray:
@@ -105,6 +108,18 @@ class NearestCodeReadout:
         for j in range(k):
             np.add.at(votes, (rows, index[top[:, j]]), sim[rows, top[:, j]])
         return classes[np.argmax(votes, axis=1)]
+
+
+@njit(cache=True)
+def _overlaps(c_ptr, c_idx, s_ptr, s_idx, n, n_stored):  # pragma: no cover - compiled
+    """(n, n_stored) float32 overlap counts from CSR codes and CSC stored codes."""
+    out = np.zeros((n, n_stored), dtype=np.float32)
+    for i in range(n):
+        for a in range(c_ptr[i], c_ptr[i + 1]):
+            cell = c_idx[a]
+            for b in range(s_ptr[cell], s_ptr[cell + 1]):
+                out[i, s_idx[b]] += 1.0
+    return out
 
 
 def make_readout(kind: str, n_cells: int, k: int = 1) -> LabelReadout | NearestCodeReadout:
