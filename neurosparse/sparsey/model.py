@@ -128,7 +128,8 @@ class Sparsey:
         self._n_set = [np.zeros(spec.n_macs, dtype=np.int64) for spec in self.levels]
         rng = as_generator(self.seed)
         self._keys = [draw_key(rng) for _ in self.levels]
-        self._step = 0
+        self._step = 0  # frames run (learning or not): indexes the random streams
+        self._learn_step = 0  # learning frames only: the clock of weight decay
         self.n_items_ = 0
         self.optrace_ = OpTrace(source="sparsey")
         for li in range(len(self.levels)):
@@ -162,6 +163,7 @@ class Sparsey:
                 below = code
             prev = cur
             self._step += 1
+            self._learn_step += learn
         g_mean = [float(np.mean(f)) if f else float("nan") for f in familiarity]
         return prev, g_mean
 
@@ -180,7 +182,7 @@ class Sparsey:
         counts = self.optrace_.layers[f"level{li + 1}"]
         if macs.size == 0:
             return code, []
-        now = self._step
+        now = self._learn_step  # retrieval must not age the weights
         sources = [("U", U, below, False), ("H", proj["H"], own_prev, True),
                    ("D", proj["D"], above_prev, False)]
         sums = {}
@@ -196,7 +198,7 @@ class Sparsey:
         (us, pu), (hs, ph), (ds, pd) = sums["U"], sums["H"], sums["D"]
         winners, g, _ = select_codes(us, pu, hs, ph, ds, pd, Q, K, p.lambda_u, p.lambda_h, p.lambda_d,
                                      p.g_minus, p.chi, p.gamma, p.sigma1, p.sigma2, mode, self._keys[li],
-                                     np.int64(now) * M, macs)
+                                     np.int64(self._step) * M, macs)
         counts.neuron_updates += float(macs.size * p.cells)
         counts.spikes += float(macs.size * Q)
         code[(macs[:, None] * p.cells + winners).ravel()] = True

@@ -58,7 +58,7 @@ def recall_sequence(model: Any, first_frame: Any, n_frames: int) -> np.ndarray:
                 True,
                 H.last,
                 H.uses,
-                model._step,
+                model._learn_step,
                 p.decay_window,
                 p.permanence,
             )
