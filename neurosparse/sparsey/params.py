@@ -60,7 +60,8 @@ class MacParams:
         Cells per CM (the code is drawn from K**Q possible codes).
     pi_min, pi_max
         Activation band: a mac is active at a step only if the number of active bottom-up
-        (U) inputs in its receptive field lies in [pi_min, pi_max]; otherwise it has no code.
+        (U) inputs in its receptive field lies in [pi_min, pi_max] (active pixels at level 1,
+        active macs of the level below above it); otherwise it has no code and does not learn.
     lambda_u, lambda_h, lambda_d
         Exponents of the normalized U, H and D inputs in V (0 removes a source).
     g_minus
