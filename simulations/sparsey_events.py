@@ -53,7 +53,10 @@ def build(readout: str, seed: int) -> Sparsey:
     )
     level2 = LevelSpec((1, 1), 7, MacParams(Q=12, K=8, pi_min=1, pi_max=49, sigma2=0.9, g_minus=0.2),
                        h_radius=0)
-    return Sparsey((SIDE, SIDE), [level1, level2], readout=readout, readout_levels=(0, 1), seed=seed)
+    # a nearest-code readout compares test codes with the training items' codes retrieved the same way
+    codes = "learned" if readout == "label" else "retrieved"
+    return Sparsey((SIDE, SIDE), [level1, level2], readout=readout, readout_levels=(0, 1),
+                   readout_codes=codes, seed=seed)
 
 
 def nearest_raw(train: np.ndarray, train_y: np.ndarray, test: np.ndarray) -> np.ndarray:
