@@ -212,10 +212,18 @@ class Sparsey:
                     n_set = self._n_set[li] if name == "U" else np.zeros(M, dtype=np.int64)
                     learn_projection(act, pr.rf_ptr, pr.rf_idx, pr.w, pr.w_ptr, Q, K, learners, w_learn,
                                      own, pr.last, pr.uses, now, p.decay_window, p.permanence, n_set)
-                if p.freeze_fraction < 1.0:
+                if p.freeze_fraction < 1.0 and self._below_frozen(li):
                     capacity = U.rf_sizes() * p.cells
                     self.frozen_[li] |= self._n_set[li] >= p.freeze_fraction * capacity
         return code, list(g)
+
+    def _below_frozen(self, li: int) -> bool:
+        """Critical periods run bottom-up: a level's macs may freeze only once every mac of the
+        level below that has learned anything is frozen (level 1 always may)."""
+        if li == 0:
+            return True
+        learned = self._n_set[li - 1] > 0
+        return bool(np.all(self.frozen_[li - 1][learned])) and bool(learned.any())
 
     def _check_items(self, X: Any) -> np.ndarray:
         X = np.asarray(X)

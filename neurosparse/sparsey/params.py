@@ -75,6 +75,8 @@ class MacParams:
         Slope and inflection point (in V) of the sigmoid from V to the relative odds mu.
     freeze_fraction
         The mac stops learning once this fraction of its bottom-up weights is set (1 never).
+        Critical periods run bottom-up: macs above level 1 freeze only once every mac of the
+        level below that has learned is frozen.
     decay_window
         0: weights are permanent once set. Otherwise a weight that is not reinforced within
         this many learning steps of the mac decays back to 0, unless it has been set
