@@ -1,4 +1,26 @@
 """Differentiable spiking models (PyTorch / snnTorch); needs the ``snn`` extra.
 
-Importing this package does not import torch; the modules inside do.
+Importing this package does not import torch; the modules inside do. The names below are
+loaded from their modules on first use (``from neurosparse.snn import UltraLIF``).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "UltraLIF": "neurosparse.snn.ultralif",
+    "UltraDLIF": "neurosparse.snn.ultralif",
+    "SurrogateLIF": "neurosparse.snn.ultralif",
+    "activity_penalty": "neurosparse.snn.ultralif",
+    "soft_max_plus": "neurosparse.snn.ultralif",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'neurosparse.snn' has no attribute {name!r}")
