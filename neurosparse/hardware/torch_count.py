@@ -117,6 +117,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "neurosparse.hardware.torch_count needs torch: pip install 'neurosparse[snn]'") from exc
 
 __all__ = ["Counter", "UncountedLayerError", "UncountedLayerWarning", "count", "count_activation",
+           "spiking_neuron_counter",
            "footprint", "parameter_matrices", "register_counter"]
 
 
@@ -511,6 +512,13 @@ def _count_passthrough(m: nn.Module, args: tuple, output: Any, state: dict) -> d
 def _neuron_before(m: nn.Module, args: tuple, state: dict) -> None:
     mem = getattr(m, "mem", None)
     state["pre_mem"] = mem.detach().clone() if isinstance(mem, torch.Tensor) else None
+
+
+def spiking_neuron_counter() -> Counter:
+    """The counter used for snnTorch neurons, for other spiking neuron modules whose call
+    returns the spikes first (``(spk, mem)``) or alone; register it with
+    :func:`register_counter`. Without a ``mem`` attribute every neuron counts as updated."""
+    return Counter(_count_spiking, "population", before=_neuron_before)
 
 
 def _count_spiking(m: nn.Module, args: tuple, output: Any, state: dict) -> dict[str, float]:

@@ -492,3 +492,14 @@ class SurrogateLIF(nn.Module):
             spikes.append(spk)
             mems.append(mem)
         return torch.stack(spikes), torch.stack(mems)
+
+
+def _register_with_hardware_count() -> None:
+    """Let :func:`neurosparse.hardware.count` count these neurons as it counts snnTorch's."""
+    from neurosparse.hardware.torch_count import register_counter, spiking_neuron_counter
+
+    for neuron_type in (UltraLIF, UltraDLIF, SurrogateLIF):
+        register_counter(neuron_type, spiking_neuron_counter())
+
+
+_register_with_hardware_count()
