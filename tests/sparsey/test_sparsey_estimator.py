@@ -7,17 +7,10 @@ import pickle
 
 import numpy as np
 import pytest
+from sparsey_testing import random_items
 
 from neurosparse.errors import ParameterError
 from neurosparse.sparsey import LevelSpec, MacParams, Sparsey
-
-
-def random_items(rng: np.random.Generator, n: int, shape=(12, 12), on: int = 20) -> np.ndarray:
-    """n binary images with ``on`` random pixels each."""
-    X = np.zeros((n, shape[0] * shape[1]), dtype=np.bool_)
-    for x in X:
-        x[rng.choice(x.size, size=on, replace=False)] = True
-    return X.reshape((n,) + tuple(shape))
 
 
 def small_model(**kwargs) -> Sparsey:

@@ -7,22 +7,10 @@ import time
 
 import numpy as np
 from scipy import stats
+from sparsey_testing import random_items, two_level_model
 
 from neurosparse.sparsey import LevelSpec, MacParams, Sparsey
 from neurosparse.sparsey.csa import MODE_SAMPLE
-
-
-def random_items(rng: np.random.Generator, n: int, shape=(12, 12), on: int = 20) -> np.ndarray:
-    """n binary images with ``on`` random pixels each."""
-    X = np.zeros((n, shape[0] * shape[1]), dtype=np.bool_)
-    for x in X:
-        x[rng.choice(x.size, size=on, replace=False)] = True
-    return X.reshape((n,) + tuple(shape))
-
-
-def two_level_model(seed=0, **kwargs) -> Sparsey:
-    levels = [LevelSpec((3, 3), 6, MacParams(Q=5, K=6, pi_min=2)), LevelSpec((1, 1), 3, MacParams(Q=5, K=6))]
-    return Sparsey((12, 12), levels, seed=seed, **kwargs)
 
 
 def learn_returning_codes(model: Sparsey, X: np.ndarray) -> list[list[np.ndarray]]:
