@@ -887,61 +887,79 @@ def _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, 
     return n
 
 
-# Without the NRT (Numba's reference-counting runtime): the kernel allocates nothing, and
-# with it every array taken out of a tuple or sliced inside the step loop costs an atomic
-# reference-count update (~230 per step, 1.1 us: more than a whole 4,000-neuron step).
-@njit(cache=True, _nrt=False)
-def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
-              pop_spikes, proj_events, scratch):
-    """Run steps ``t0..t1-1`` on one thread.
+def _make_run_chunk(plastic: bool):
+    """The single-thread kernel, with or without the plastic (STDP) path compiled in.
 
-    Recorded spikes go to ``spk_t``/``spk_i`` from position ``n_spk``; sampled state to
-    ``rec_buf`` from row ``n_rec``; per-step spike counts per population to
-    ``pop_spikes[t - t0]`` and synaptic events per projection to ``proj_events[t - t0]``.
-    ``scratch`` has 5 rows of at least the network's size. Stops early, before a step,
-    when the spike buffer might overflow.
-
-    Returns
-    -------
-    (t_done, n_spk, n_rec)
+    ``plastic`` is a closure constant: Numba prunes the dead branch, so the static variant
+    never compiles the STDP kernels (about 3 s of a cold start's compile time). Each
+    variant has its own entry in Numba's cache.
     """
-    n_pops = a.pop_info.shape[0]
-    spikes = scratch[0]
-    drive = scratch[1].view(np.float64)
-    gsum = scratch[2].view(np.float64)
-    gesum = scratch[3].view(np.float64)
-    flag = scratch[4].view(np.uint8)
-    pop_ptr = scratch[5, :n_pops + 1]
-    cap = spk_t.shape[0]
-    n_mon = _monitored_count(a.pop_info)
-    # unpacked once: taking a tuple of arrays out of ``a`` inside the loop costs an
-    # atomic reference-count update per array per step, more than a small network's step
-    pop_info = a.pop_info
-    nr = a.neurons
-    sy = a.synapses
-    inp = a.inputs
-    pl = a.plastic
-    has_plastic = a.has_plastic
-    rec_every = a.rec_every
-    rec_source = a.rec_source
-    rec_index = a.rec_index
-    for t in range(t0, t1):
-        if n_spk + n_mon > cap:
-            return t, n_spk, n_rec
-        if rec_every > 0 and t % rec_every == 0:
-            _record_state(nr, rec_source, rec_index, rec_buf, n_rec)
-            n_rec += 1
-        n = _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag)
-        n_spk = _end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
-                             pop_spikes)
-        if n > 0:
-            propagate(sy, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
-            if has_plastic:
-                propagate_plastic(pl, spikes, pop_ptr, t, proj_events[t - t0])
-                stdp_update_traces_and_post(pl, spikes, pop_ptr, t)
-        store_history(sy, spikes, pop_ptr, t)
-        propagate_direct(sy, t, 0, 0, True)
-    return t1, n_spk, n_rec
+
+    # Without the NRT (Numba's reference-counting runtime): the kernel allocates nothing,
+    # and with it every array taken out of a tuple or sliced inside the step loop costs an
+    # atomic reference-count update (~230 per step, 1.1 us: more than a whole 4,000-neuron
+    # step).
+    @njit(cache=True, _nrt=False)
+    def run_chunk(a, t0, t1, rng, spk_t, spk_i, n_spk, rec_buf, n_rec,
+                  pop_spikes, proj_events, scratch):
+        """Run steps ``t0..t1-1`` on one thread.
+
+        Recorded spikes go to ``spk_t``/``spk_i`` from position ``n_spk``; sampled state to
+        ``rec_buf`` from row ``n_rec``; per-step spike counts per population to
+        ``pop_spikes[t - t0]`` and synaptic events per projection to ``proj_events[t - t0]``.
+        ``scratch`` has 5 rows of at least the network's size. Stops early, before a step,
+        when the spike buffer might overflow.
+
+        Returns
+        -------
+        (t_done, n_spk, n_rec)
+        """
+        n_pops = a.pop_info.shape[0]
+        spikes = scratch[0]
+        drive = scratch[1].view(np.float64)
+        gsum = scratch[2].view(np.float64)
+        gesum = scratch[3].view(np.float64)
+        flag = scratch[4].view(np.uint8)
+        pop_ptr = scratch[5, :n_pops + 1]
+        cap = spk_t.shape[0]
+        n_mon = _monitored_count(a.pop_info)
+        # unpacked once: taking a tuple of arrays out of ``a`` inside the loop costs an
+        # atomic reference-count update per array per step, more than a small network's step
+        pop_info = a.pop_info
+        nr = a.neurons
+        sy = a.synapses
+        inp = a.inputs
+        pl = a.plastic
+        has_plastic = a.has_plastic
+        rec_every = a.rec_every
+        rec_source = a.rec_source
+        rec_index = a.rec_index
+        for t in range(t0, t1):
+            if n_spk + n_mon > cap:
+                return t, n_spk, n_rec
+            if rec_every > 0 and t % rec_every == 0:
+                _record_state(nr, rec_source, rec_index, rec_buf, n_rec)
+                n_rec += 1
+            n = _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag)
+            n_spk = _end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
+                                 pop_spikes)
+            if n > 0:
+                propagate(sy, spikes, pop_ptr, t, 0, 0, proj_events[t - t0], True)
+                if plastic:
+                    if has_plastic:
+                        propagate_plastic(pl, spikes, pop_ptr, t, proj_events[t - t0])
+                        stdp_update_traces_and_post(pl, spikes, pop_ptr, t)
+            store_history(sy, spikes, pop_ptr, t)
+            propagate_direct(sy, t, 0, 0, True)
+        return t1, n_spk, n_rec
+
+    return run_chunk
+
+
+#: Runs any network on one thread.
+run_chunk = _make_run_chunk(True)
+#: The same for networks without plastic projections; compiles without the STDP path.
+run_chunk_static = _make_run_chunk(False)
 
 
 @njit(cache=True)

@@ -9,7 +9,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from neurosparse.core.kernels import P_MONITORED, run_chunk, run_chunk_parallel
+from neurosparse.core.kernels import P_MONITORED, run_chunk, run_chunk_parallel, run_chunk_static
 from neurosparse.core.recording import (
     Recording,
     SpikeTrains,
@@ -80,7 +80,9 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
             rec_buf = np.empty((n_rec_max, n_cols))
             tic = time.perf_counter()
             if threads == 1:
-                t_done, n_spk, n_rec = run_chunk(
+                # a network without plastic projections never compiles the STDP path
+                kernel = run_chunk if arrays.has_plastic else run_chunk_static
+                t_done, n_spk, n_rec = kernel(
                     arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
                     counts[t - t0:], events[t - t0:], scratch)
             else:
