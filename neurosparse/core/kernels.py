@@ -34,6 +34,7 @@ from neurosparse.core.models import (
     MODEL_IF,
     MODEL_IZHIKEVICH,
     MODEL_LIF,
+    MODEL_MAXPLUS,
     ROW_A,
     ROW_I_EXT,
     ROW_PORT0,
@@ -449,6 +450,8 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
                         P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
                         P[ROW_V_TH, col])
         n_out = _collect(flag, m, g0, out, m)
+    elif model == MODEL_MAXPLUS:
+        n_out = _maxplus_pass(a, p, lo, hi, t, out, toff, tstride)
     elif model == MODEL_LIF and exact == 1:
         for li in range(m):
             i = lo + li
@@ -539,7 +542,7 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     # pass 3: delta ports (after threshold, before reset); refractory neurons ignore them
     # (Brian2 holds a variable marked ``unless refractory`` fixed while refractory)
     for k in range(nports):
-        if a.port_kind[ps + k] != PORT_DELTA or a.port_ring[ps + k] == 0:
+        if a.port_kind[ps + k] != PORT_DELTA or a.port_ring[ps + k] == 0 or model == MODEL_MAXPLUS:
             continue
         s0 = base + k * n + lo
         for li in range(m):
@@ -548,6 +551,48 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
             ring[row, s0 + li] = 0.0
     # pass 4: reset
     _reset(a, p, out, n_out)
+    return n_out
+
+
+@njit(cache=True)
+def _maxplus_pass(a, p, lo, hi, t, out, toff, tstride):
+    """Max-plus LIF, neurons ``lo..hi-1`` of ``p``: ``v = max(v - leak, X)``, threshold.
+
+    ``X`` is the injected current plus the delta-port weights arriving this step, summed in
+    port order (the ring rows are read and cleared here; refractory neurons drop them).
+    """
+    start = a.pop_info[p, P_START]
+    n = a.pop_info[p, P_END] - start
+    col = a.pop_info[p, P_COL]
+    stride = a.pop_info[p, P_STRIDE]
+    ps = a.pop_info[p, P_PORT_START]
+    nports = a.pop_info[p, P_N_PORTS]
+    base = a.pop_info[p, P_SLOT_BASE]
+    row = t & (a.ring.shape[0] - 1)
+    P = a.params
+    n_out = 0
+    for li in range(hi - lo):
+        i = lo + li
+        c = col + i * stride
+        g = start + i
+        r = a.refr[g] - 1
+        if r < 0:
+            r = 0
+        a.refr[g] = r
+        x = P[ROW_I_EXT, c]
+        if toff >= 0:
+            x += a.timed[toff + i * tstride]
+        for k in range(nports):
+            if a.port_ring[ps + k] == 1:
+                s = base + k * n + i
+                x += a.ring[row, s]
+                a.ring[row, s] = 0.0
+        if r == 0:
+            vg = max(a.v[g] - P[ROW_A, c], x)
+            a.v[g] = vg
+            if vg > P[ROW_V_TH, c]:
+                out[n_out] = g
+                n_out += 1
     return n_out
 
 

@@ -45,20 +45,26 @@ class CompiledNetwork:
     port_names: dict[str, list[str]]  # population -> its port names in slot order
     build_seconds: float
 
-    def set_variable(self, population: str, var: str, value) -> None:
-        """Overwrite a state variable of every neuron of ``population``."""
+    def _variable_view(self, population: str, var: str) -> np.ndarray:
+        """The kernel array slice holding ``var`` of every neuron of ``population``."""
         p = self.names.index(population)
         a = self.arrays.neurons
         lo, hi = self.starts[p], self.starts[p + 1]
-        n = hi - lo
         if var == "v":
-            a.v[lo:hi] = value
-        elif var in ("w", "u"):
-            a.u[lo:hi] = value
-        else:
-            k = self.port_names[population].index(var)
-            base = a.pop_info[p, K.P_SLOT_BASE] + k * n
-            a.syn[base:base + n] = value
+            return a.v[lo:hi]
+        if var in ("w", "u"):
+            return a.u[lo:hi]
+        k = self.port_names[population].index(var)
+        base = a.pop_info[p, K.P_SLOT_BASE] + k * (hi - lo)
+        return a.syn[base:base + hi - lo]
+
+    def set_variable(self, population: str, var: str, value) -> None:
+        """Overwrite a state variable of every neuron of ``population``."""
+        self._variable_view(population, var)[:] = value
+
+    def get_variable(self, population: str, var: str) -> np.ndarray:
+        """A copy of a state variable of every neuron of ``population``."""
+        return self._variable_view(population, var).copy()
 
 
 def estimate_memory(net) -> int:

@@ -1,4 +1,4 @@
-"""Neuron models of the event core: LIF, IF, adaptive LIF and Izhikevich.
+"""Neuron models of the event core: LIF, IF, adaptive LIF, Izhikevich and max-plus LIF.
 
 Each model is a frozen dataclass of parameters in SI units. A parameter is a scalar (the
 same for every neuron of the population) or a 1-D array with one value per neuron
@@ -19,6 +19,7 @@ Integration (time step ``h``)
   (the linear ODE for ``v`` solved exactly with the other variables held over the step),
   as Brian2's ``exponential_euler``.
 * Izhikevich: forward Euler (its dynamics are quadratic).
+* :class:`MaxPlusLIF`: a discrete-time map, no ODE (the hardened UltraLIF neuron).
 
 Update order within a step, as Brian2's default schedule: integrate, threshold, deliver
 the synaptic input arriving this step, reset the neurons that spiked. A neuron that spiked
@@ -52,6 +53,7 @@ MODEL_LIF = 0
 MODEL_IF = 1
 MODEL_ADLIF = 2
 MODEL_IZHIKEVICH = 3
+MODEL_MAXPLUS = 4
 
 
 def refractory_steps(t_ref: float | np.ndarray, dt: float) -> np.ndarray:
@@ -65,6 +67,8 @@ class NeuronModel:
     model_id: ClassVar[int]
     #: State variables besides the synaptic ones that monitors can record.
     state_variables: ClassVar[tuple[str, ...]] = ("v",)
+    #: Whether the model takes only delta ports (its input is what arrives in a step).
+    delta_ports_only: ClassVar[bool] = False
 
     def heterogeneous_size(self) -> int | None:
         """The per-neuron array length shared by array parameters, or None if all scalar."""
@@ -343,8 +347,68 @@ class Izhikevich(NeuronModel):
         block[ROW_A + 6] = self.d
 
 
+@dataclass(frozen=True)
+class MaxPlusLIF(NeuronModel):
+    r"""Tropical (max-plus) LIF: a discrete-time neuron whose membrane takes a maximum.
+
+    .. math::
+        X_t = I_{ext}(t) + \sum w_{\text{arriving at } t}, \qquad
+        v_t = \max(v_{t-1} - \lambda,\; X_t), \qquad
+        v_t > v_{th} \Rightarrow \text{spike},\; v_t \leftarrow v_{reset}
+
+    The limit eps -> 0 of UltraLIF (:class:`neurosparse.snn.UltraLIF`, with
+    :math:`\lambda = -\log\beta`): the leak subtracts a constant each step and the input
+    of a step replaces the membrane when it is larger, instead of adding to it. Synaptic
+    input is what arrives through delta ports in the step (their weights sum into
+    :math:`X_t`); injected currents add to :math:`X_t` in the units of ``v`` (no
+    membrane resistance). The update is a map per step, so ``dt`` only sets the clock.
+    Threshold, input and reset within one step: a spike at step ``t`` is caused by
+    the input arriving at ``t`` (a delay-1 feed-forward chain advances one layer per step).
+    Refractory neurons hold ``v`` and drop what arrives, as the other models.
+
+    Parameters
+    ----------
+    leak
+        Subtracted from ``v`` each step (V), >= 0.
+    v_th
+        Threshold (V); a spike when ``v > v_th``.
+    v_reset
+        Reset potential (V), below ``v_th``. UltraLIF's reset ``V (1 - S)`` is 0.
+    t_ref
+        Absolute refractory period (s), >= 0.
+    v_init
+        Initial membrane potential (V).
+    """
+
+    leak: float | np.ndarray = 0.1053605156578263  # -log(0.9)
+    v_th: float | np.ndarray = 1.0
+    v_reset: float | np.ndarray = 0.0
+    t_ref: float | np.ndarray = 0.0
+    v_init: float | np.ndarray = 0.0
+
+    model_id: ClassVar[int] = MODEL_MAXPLUS
+    delta_ports_only: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        _set(self, "leak", as_float_param("MaxPlusLIF.leak", self.leak, low=0))
+        for name in ("v_th", "v_reset", "v_init"):
+            _set(self, name, as_float_param(f"MaxPlusLIF.{name}", getattr(self, name)))
+        _set(self, "t_ref", as_float_param("MaxPlusLIF.t_ref", self.t_ref, low=0))
+        _check_reset_below_threshold("MaxPlusLIF", self.v_reset, self.v_th)
+        self.heterogeneous_size()
+
+    def initial_v(self) -> float | np.ndarray:
+        return self.v_init
+
+    def fill_rows(self, block, dt, port_taus, port_kinds):
+        """Rows: 3 leak."""
+        self._fill_common(block, self.v_th, self.v_reset, self.t_ref, dt)
+        block[ROW_A] = self.leak
+
+
 MODELS: dict[str, type[NeuronModel]] = {
     "lif": LIF, "if": IF, "adaptive_lif": AdaptiveLIF, "izhikevich": Izhikevich,
+    "maxplus_lif": MaxPlusLIF,
 }
 
 

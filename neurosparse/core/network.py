@@ -146,7 +146,7 @@ class Network:
         n = as_count("n", n, low=1)
         if not isinstance(model, NeuronModel):
             raise ParameterError(f"model must be a neuron model (LIF, IF, AdaptiveLIF, "
-                                 f"Izhikevich), got {type(model).__name__}")
+                                 f"Izhikevich, MaxPlusLIF), got {type(model).__name__}")
         model.check_size(n)
         ports = dict(ports or {})
         if len(ports) > MAX_PORTS:
@@ -156,6 +156,10 @@ class Network:
                 raise ParameterError(
                     f"port {pname!r} must be a CurrentSynapse, ConductanceSynapse or "
                     f"DeltaSynapse, got {type(port).__name__}")
+            if model.delta_ports_only and not isinstance(port, DeltaSynapse):
+                raise ParameterError(
+                    f"port {pname!r}: {type(model).__name__} takes only DeltaSynapse ports (its "
+                    f"input is the sum of the weights arriving in a step), got {type(port).__name__}")
             if pname in model.state_variables:
                 raise ParameterError(f"port name {pname!r} clashes with the state variable "
                                      f"{pname!r} of {type(model).__name__}")
@@ -316,6 +320,18 @@ class Network:
         self._state_monitors.append(StateMonitorSpec(population, variables, idx.astype(np.int64), every))
 
     # -------------------------------------------------------------------- query
+    def get_state(self, population: str, var: str = "v") -> np.ndarray:
+        """Current values of ``var`` (``v``, the model's other variables or a port's
+        variable) for every neuron of ``population``: a copy, float64.
+
+        Before the first run these are the initial values.
+        """
+        pop = self._neuron_population(population, "population")
+        if var not in pop.variables():
+            raise UnknownNameError(f"population {population!r} has no variable {var!r}; known: "
+                                   f"{', '.join(pop.variables())}")
+        return self.compile().get_variable(population, var)
+
     @property
     def populations(self) -> dict[str, Population | InputGroup]:
         return dict(self._populations)

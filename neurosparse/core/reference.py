@@ -44,6 +44,8 @@ Each step, for every neuron population in the order they were added:
    * Izhikevich, forward Euler (both variables frozen while refractory):
      :math:`v \leftarrow v + h\,(k (v-v_r)(v-v_t) - u + I + GE - G v + I_{ext}) / c_m`,
      :math:`u \leftarrow u + h\,a\,(b (v - v_r) - u)`.
+   * MaxPlusLIF: :math:`v \leftarrow \max(v - \lambda, I_{ext} + \sum_k x_k)`, the sum over
+     the delta-port input arriving at :math:`t` (so step 4 adds nothing more).
 3. **Threshold** on the integrated value: :math:`v > v_{th}` (Izhikevich
    :math:`v \ge v_{peak}`), refractory neurons excluded.
 4. **Delta ports**: :math:`v \mathrel{+}= \sum w` arriving this step, except on refractory
@@ -87,7 +89,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import IF, LIF, AdaptiveLIF, Izhikevich
+from neurosparse.core.models import IF, LIF, AdaptiveLIF, Izhikevich, MaxPlusLIF
 from neurosparse.core.synapses import ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError
 
@@ -298,7 +300,8 @@ class _NeuronGroup:
                 self.i_const = self.i_const + _per_neuron(cur.amplitude, n)
         init = pop.initial
         default_v = (pop.model.v_r if isinstance(pop.model, Izhikevich)
-                     else pop.model.v_init if isinstance(pop.model, IF) else pop.model.v_rest)
+                     else pop.model.v_init if isinstance(pop.model, (IF, MaxPlusLIF))
+                     else pop.model.v_rest)
         self.v = _per_neuron(init.get("v", default_v), n).copy()
         self.second = {AdaptiveLIF: "w", Izhikevich: "u"}.get(type(pop.model))
         self.u = _per_neuron(init.get(self.second, 0.0), n).copy() if self.second else None
@@ -375,7 +378,14 @@ class _NeuronGroup:
         integrating = t - self.last_spike >= self.refractory_steps
         v0 = self.v
         model = self.model
-        if isinstance(model, Izhikevich):
+        if isinstance(model, MaxPlusLIF):  # delta input enters the maximum of this step
+            x_in = i_ext
+            for k in range(len(self.ports)):
+                x_in = x_in + arrived[k]
+            v_new = np.maximum(v0 - par["leak"], x_in)
+            fired = integrating & (v_new > par["v_th"])
+            arrived[:] = 0.0
+        elif isinstance(model, Izhikevich):
             inv_c = 1.0 / par["c_m"]
             u0 = self.u
             i_total = i_syn + g_e - g_tot * v0

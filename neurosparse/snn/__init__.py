@@ -15,6 +15,7 @@ _LAZY = {
     "SurrogateLIF": "neurosparse.snn.ultralif",
     "activity_penalty": "neurosparse.snn.ultralif",
     "soft_max_plus": "neurosparse.snn.ultralif",
+    "run_on_core": "neurosparse.snn.on_core",
 }
 
 __all__ = sorted(_LAZY)

@@ -21,7 +21,7 @@ import neurosparse as ns
 from neurosparse.core import reference, runner
 
 DT = 1e-4
-MODELS = ("lif", "if", "adaptive_lif", "izhikevich")
+MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif")
 PORT_KINDS = ("current", "conductance", "delta")
 CURRENTS = ("none", "scalar", "per_neuron", "timed", "timed_per_neuron", "scalar_and_timed")
 
@@ -58,6 +58,8 @@ SCALES = {
     "if": dict(current=0.3e-9, w_current=0.3e-9, w_cond=3e-9, w_delta=5e-3, e_rev=(60e-3, -20e-3)),
     "izhikevich": dict(current=150e-12, w_current=0.3e-9, w_cond=3e-9, w_delta=5e-3,
                        e_rev=(0.0, -80e-3)),
+    # max-plus LIF: input and current in units of v (threshold about 1), delta ports only
+    "maxplus_lif": dict(current=0.5, w_current=0.0, w_cond=0.0, w_delta=0.7, e_rev=(0.0, 0.0)),
 }
 
 
@@ -81,6 +83,9 @@ def make_model(kind, n, hetero, rng):
         return ns.AdaptiveLIF(tau_m=p(15e-3, 0.5), v_rest=-70e-3, v_th=p(-50e-3, 0.1),
                               v_reset=p(-65e-3, 0.1), t_ref=t_ref, r_m=p(100e6, 0.3),
                               tau_w=p(100e-3, 0.5), a=p(2e-9, 1.0), b=p(30e-12, 1.0))
+    if kind == "maxplus_lif":
+        return ns.MaxPlusLIF(leak=p(0.1, 0.9), v_th=p(1.0, 0.2), v_reset=p(-0.1, 1.0), t_ref=t_ref,
+                             v_init=p(0.2, 1.0))
     return ns.Izhikevich(c_m=p(100e-12), k=p(0.7e-6), v_r=p(-60e-3, 0.05),
                          v_t=p(-40e-3, 0.05), v_peak=p(35e-3, 0.1), a=p(30.0), b=p(-2e-9),
                          c=p(-50e-3, 0.1), d=p(100e-12), t_ref=t_ref / 3)
@@ -114,6 +119,7 @@ def build_network(spec):
         model = make_model(kind, n, hetero, rng)
         ports, kinds = {}, []
         for m, port_kind in enumerate(ps["ports"]):
+            port_kind = "delta" if kind == "maxplus_lif" else port_kind  # its only port kind
             tau = rng.uniform(1e-3, 20e-3)
             if ps["tau_s_equals_tau_m"] and m == 0 and kind == "lif" and np.ndim(model.tau_m) == 0:
                 tau = model.tau_m
@@ -138,8 +144,8 @@ def build_network(spec):
             values = amp * rng.uniform(-0.5, 2, (int(rng.integers(1, 20)), n))
             net.add_current(name, ns.TimedArray(values, dt=every * DT))
         if ps["random_state"]:
-            v_lo = {"izhikevich": -70e-3, "if": -5e-3}.get(kind, -70e-3)
-            v_hi = {"izhikevich": -30e-3, "if": 20e-3}.get(kind, -50e-3)
+            v_lo = {"izhikevich": -70e-3, "if": -5e-3, "maxplus_lif": -0.5}.get(kind, -70e-3)
+            v_hi = {"izhikevich": -30e-3, "if": 20e-3, "maxplus_lif": 1.0}.get(kind, -50e-3)
             values = {"v": rng.uniform(v_lo, v_hi, n)}
             if kind == "adaptive_lif":
                 values["w"] = rng.uniform(0, 50e-12, n)
@@ -239,7 +245,8 @@ def test_feature_rich_networks_match_reference_and_are_active(seed):
     activity that the comparison bites."""
     rng = np.random.default_rng(seed)
     spec = dict(seed=seed, n_steps=300,
-                pops=[dict(n=25, model=MODELS[(seed + k) % 4], ports=["current", "conductance", "delta"],
+                pops=[dict(n=25, model=MODELS[(seed + k) % len(MODELS)],
+                           ports=["current", "conductance", "delta"],
                            hetero=bool((seed + k) % 2), current=CURRENTS[1 + (seed + k) % 5],
                            tau_s_equals_tau_m=False, random_state=True) for k in range(3)],
                 inputs=[dict(n=10, n_spikes=60)],
@@ -267,7 +274,8 @@ def test_two_threads_match_reference(seed, split_neurons, split_spikes, monkeypa
     monkeypatch.setattr(runner, "SPLIT_NEURONS_PER_THREAD", split_neurons)
     monkeypatch.setattr(runner, "SPLIT_SPIKES", split_spikes)
     rng = np.random.default_rng(100 + seed)
-    general = [dict(n=30, model=MODELS[(seed + k) % 4], ports=["current", "conductance", "delta"],
+    general = [dict(n=30, model=MODELS[(2 * seed + k) % len(MODELS)],
+                    ports=["current", "conductance", "delta"],
                     hetero=bool((seed + k) % 2), current=CURRENTS[1 + (seed + k) % 5],
                     tau_s_equals_tau_m=False, random_state=True) for k in range(2)]
     # homogeneous LIF with two current ports: the fused fast path

@@ -1,0 +1,248 @@
+r"""Run a trained, hardened UltraLIF classifier on the event core.
+
+As :math:`\varepsilon \to 0` an UltraLIF neuron becomes the tropical LIF
+:math:`V_t = \max(V_{t-1} + \log\beta,\, X_t)` with Heaviside spikes and reset to zero
+(see :mod:`neurosparse.snn.ultralif`), which is the core's :class:`~neurosparse.MaxPlusLIF`
+with ``leak = -log(beta)``. :func:`run_on_core` maps a :class:`SpikingClassifier` onto the
+core and runs test samples through it:
+
+* **Input layer, on the host.** The inputs are real-valued (pixel intensities, event
+  counts), so the first layer's drive :math:`X_1(t) = W_1 x_t + b_1` is computed on the
+  host (float64) and injected as a time-varying current; its multiply-accumulates appear in
+  the trace as the layer ``input->h1 (host)``, priced as MACs (ACs when the input is binary).
+* **Hidden layers, event-driven.** Layer :math:`l \ge 2` receives the spikes of layer
+  :math:`l-1` through delta synapses of weight :math:`W_l` (float32, as trained) and delay
+  one step, so torch step :math:`t` of layer :math:`l` runs at core step :math:`t + l - 1`;
+  the bias :math:`b_l` is a current switched on for exactly the steps that carry that
+  layer's input (zero before and after, so no spike comes from an empty step: a neuron
+  whose membrane is at most the threshold stays there under zero input).
+* **Readout, event-driven.** A non-spiking accumulator (an :class:`~neurosparse.IF` neuron
+  with an unreachable threshold and delta synapses :math:`W_r`) sums the last hidden
+  layer's spikes; the logits are its final value divided by :math:`T`, plus :math:`b_r`,
+  the readout of the mean spikes that the PyTorch model computes.
+
+Samples run side by side: a batch of ``B`` samples is ``B`` disjoint copies of the network
+(block-diagonal synapses), so their spikes never mix. The returned :class:`OpTrace` counts
+what the core did, per sample: neuron updates over ``T + depth`` steps (the pipeline fill
+included), spikes, synaptic events, plus the host layer; ``dense_ops`` and ``dense_params``
+are those of one copy.
+
+UltraDLIF is not mapped (its gap junctions read neighbours' membranes every step, which an
+event core has no means to carry), nor the surrogate LIF (snnTorch's reset by subtraction).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+try:
+    import torch
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    from neurosparse.errors import MissingDependencyError
+
+    raise MissingDependencyError("neurosparse.snn needs torch: pip install 'neurosparse[snn]'") from exc
+
+from neurosparse._validation import as_count, as_float_param
+from neurosparse.core import IF, DeltaSynapse, FromSparse, MaxPlusLIF, Network, TimedArray
+from neurosparse.errors import ParameterError
+from neurosparse.optrace import LayerCounts, OpTrace
+from neurosparse.snn.classifier import SpikingClassifier
+from neurosparse.snn.ultralif import UltraLIF
+
+__all__ = ["CoreRun", "run_on_core", "build_core_network"]
+
+#: Threshold of the readout accumulator: never reached.
+_NO_THRESHOLD = 1e300
+
+
+@dataclass
+class CoreRun:
+    """What :func:`run_on_core` returns.
+
+    Attributes
+    ----------
+    logits
+        ``[n, n_out]`` readout values, ``mean_t(spikes) @ W_r.T + b_r`` as the PyTorch model.
+    spikes
+        One ``[T, n, hidden]`` uint8 array per hidden layer, aligned to the model's steps.
+    trace
+        The operation counts of all samples (``n_samples = n``): core populations and
+        projections plus the host input layer.
+    seconds
+        Wall time of building and running the core networks.
+    """
+
+    logits: np.ndarray
+    spikes: list[np.ndarray]
+    trace: OpTrace
+    seconds: float
+
+    def accuracy(self, y: np.ndarray) -> float:
+        """Fraction of samples whose largest logit is the label ``y``."""
+        return float(np.mean(self.logits.argmax(1) == np.asarray(y)))
+
+
+def _check_model(model: SpikingClassifier) -> list[UltraLIF]:
+    if not isinstance(model, SpikingClassifier):
+        raise ParameterError(f"model must be a SpikingClassifier, got {type(model).__name__}")
+    neurons = list(model.neurons)
+    for k, neuron in enumerate(neurons):
+        if type(neuron) is not UltraLIF:
+            raise ParameterError(
+                f"hidden layer {k + 1} is {type(neuron).__name__}: the event core runs hardened UltraLIF "
+                "layers (UltraDLIF's gap junctions and the surrogate LIF's subtractive reset have no "
+                "event-core form)")
+        if neuron.reset != "zero":
+            raise ParameterError(f"hidden layer {k + 1}: reset must be 'zero' (V * (1 - S)) to map onto "
+                                 f"MaxPlusLIF, got {neuron.reset!r}")
+        if not neuron.threshold > 0:
+            raise ParameterError(f"hidden layer {k + 1}: threshold must be > 0, got {neuron.threshold:g}")
+    return neurons
+
+
+def _weights(linear: torch.nn.Linear) -> tuple[np.ndarray, np.ndarray]:
+    return (linear.weight.detach().cpu().numpy().astype(np.float32),
+            linear.bias.detach().cpu().numpy().astype(np.float64))
+
+
+def _window(values: np.ndarray, start: int) -> np.ndarray:
+    """Rows: ``start`` zero rows, the ``values`` rows, then a zero row (held from then on)."""
+    rows = np.zeros((start + values.shape[0] + 1, values.shape[1]))
+    rows[start:start + values.shape[0]] = values
+    return rows
+
+
+def build_core_network(model: SpikingClassifier, x: np.ndarray, *, dt: float = 1e-3,
+                       seed: int = 0) -> Network:
+    """The core network running ``model`` (hardened) on the batch ``x`` ``[T, B, n_in]``.
+
+    Populations ``h1 .. hL`` (``B * hidden`` MaxPlusLIF each) and ``readout``
+    (``B * n_out`` accumulators), with spikes of every hidden layer monitored. Run it for
+    ``(T + L) * dt``; see the module docstring for the timing.
+    """
+    neurons = _check_model(model)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != model.linears[0].in_features:
+        raise ParameterError(f"x must be [T, batch, {model.linears[0].in_features}], got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ParameterError("x must be finite")
+    n_steps, batch, _ = x.shape
+    depth = len(neurons)
+    net = Network(dt=as_float_param("dt", dt, low=0, low_inclusive=False, allow_array=False), seed=seed)
+    for k, (linear, neuron) in enumerate(zip(model.linears, neurons)):
+        w, b = _weights(linear)
+        n = w.shape[0]
+        net.add_population(f"h{k + 1}", batch * n,
+                           MaxPlusLIF(leak=-math.log(neuron.beta), v_th=neuron.threshold, v_reset=0.0),
+                           ports={"x": DeltaSynapse()})
+        if k == 0:  # host layer: W1 x_t + b1, per sample, as one current per step
+            drive = np.einsum("tbi,oi->tbo", x, w.astype(np.float64)) + b
+            net.add_current("h1", TimedArray(_window(drive.reshape(n_steps, -1), 0), dt=dt))
+        else:
+            net.add_current(f"h{k + 1}", TimedArray(
+                _window(np.tile(b, (n_steps, batch)), k), dt=dt))
+            blocks = sp.block_diag([sp.csr_matrix(w.T)] * batch, format="csr")
+            net.connect(f"h{k}", f"h{k + 1}", "x", FromSparse(blocks), delay=dt)
+    w_r, _ = _weights(model.readout)
+    net.add_population("readout", batch * w_r.shape[0],
+                       IF(c_m=1.0, v_th=_NO_THRESHOLD, v_reset=0.0, v_init=0.0), ports={"x": DeltaSynapse()})
+    net.connect(f"h{depth}", "readout", "x", FromSparse(sp.block_diag([sp.csr_matrix(w_r.T)] * batch,
+                                                                      format="csr")), delay=dt)
+    net.monitor_spikes(*[f"h{k + 1}" for k in range(depth)])
+    return net
+
+
+def _host_layer(x: np.ndarray, w: np.ndarray) -> LayerCounts:
+    """Counts of ``W x_t`` on the host for a batch (per-sample division happens in the trace)."""
+    n_steps, batch, n_in = x.shape
+    nz_cols = (w != 0).sum(0).astype(np.float64)
+    nz_in = (x != 0).reshape(-1, n_in).sum(0).astype(np.float64)
+    effective = float(nz_in @ nz_cols)
+    binary = bool(np.all((x == 0) | (x == 1)))
+    dense = float(n_steps * batch * n_in * w.shape[0])
+    return LayerCounts(
+        name="input->h1 (host)", kind="projection", dense_ops=dense,
+        effective_acs=effective if binary else 0.0, synaptic_events=effective if binary else 0.0,
+        effective_macs=0.0 if binary else effective,
+        nonzero_input_ops=float(np.count_nonzero(x)) * w.shape[0],
+        nonzero_weight_ops=float(n_steps * batch * np.count_nonzero(w)),
+        weight_bytes_read=4.0 * effective, activation_bytes_read=4.0 * float(np.count_nonzero(x)),
+        activation_bytes_written=8.0 * n_steps * batch * w.shape[0],
+        n_params=w.size, n_nonzero_params=int(np.count_nonzero(w)), dense_params=w.size)
+
+
+def _per_copy(trace: OpTrace, batch: int) -> OpTrace:
+    """The batch run's trace with ``n_samples = batch`` and one copy's dense sizes."""
+    out = OpTrace(n_samples=batch, n_steps=trace.n_steps, dt=trace.dt, source="neurosparse.core (UltraLIF)",
+                  value_bytes=trace.value_bytes)
+    for layer in trace.layers.values():
+        if layer.kind == "projection":
+            layer.dense_ops /= batch  # (B n_pre)(B n_post) -> B n_pre n_post
+            layer.dense_params //= batch * batch
+            layer.n_params //= batch
+            layer.n_nonzero_params //= batch
+        out.add_layer(layer)
+    return out
+
+
+def run_on_core(model: SpikingClassifier, x: np.ndarray, *, batch_size: int = 100, dt: float = 1e-3,
+                threads: int | None = 1, progress: bool | None = None) -> CoreRun:
+    """Run ``model`` with binary spikes (eps -> 0) on the event core over ``x`` ``[T, n, n_in]``.
+
+    Parameters
+    ----------
+    model
+        A :class:`SpikingClassifier` of UltraLIF layers (trained soft or hardened; the core
+        always runs the hard limit).
+    x
+        Time-first inputs ``[T, n, n_in]``.
+    batch_size
+        Samples simulated side by side in one core network (>= 1).
+    dt
+        The core's step (s); only the clock, the map does not depend on it.
+    threads
+        Numba threads for the core (results do not depend on it).
+    progress
+        tqdm bar over batches (default: on a terminal).
+
+    Returns
+    -------
+    CoreRun
+    """
+    neurons = _check_model(model)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3:
+        raise ParameterError(f"x must be time-first [T, n, features], got shape {x.shape}")
+    batch_size = as_count("batch_size", batch_size, low=1)
+    n_steps, n_items, _ = x.shape
+    depth = len(neurons)
+    w1, _ = _weights(model.linears[0])
+    w_r, b_r = _weights(model.readout)
+    logits = np.empty((n_items, w_r.shape[0]))
+    spikes = [np.zeros((n_steps, n_items, lin.out_features), np.uint8) for lin in model.linears]
+    trace: OpTrace | None = None
+    t0 = time.perf_counter()
+    starts = range(0, n_items, batch_size)
+    for start in tqdm(starts, desc="event core", disable=progress is False or len(starts) < 2):
+        xb = x[:, start:start + batch_size]
+        batch = xb.shape[1]
+        net = build_core_network(model, xb, dt=dt)
+        rec = net.run((n_steps + depth) * dt, threads=threads, progress=False)
+        for k in range(depth):
+            s = rec.spikes[f"h{k + 1}"]
+            hidden = spikes[k].shape[2]
+            steps = s.steps - k  # core step t + k is model step t of layer k + 1
+            keep = (steps >= 0) & (steps < n_steps)
+            spikes[k][steps[keep], start + s.i[keep] // hidden, s.i[keep] % hidden] = 1
+        acc = net.get_state("readout").reshape(batch, -1)
+        logits[start:start + batch] = acc / n_steps + b_r
+        part = _per_copy(rec.optrace, batch)
+        part.add_layer(_host_layer(xb, w1))
+        trace = part if trace is None else trace.merge_batches(part)
+    return CoreRun(logits, spikes, trace, time.perf_counter() - t0)

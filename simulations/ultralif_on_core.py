@@ -1,0 +1,177 @@
+"""Trained UltraLIF networks, hardened, on the event core: accuracy lost and energy.
+
+For each (task, T, depth, lambda, seed) this trains an UltraLIF classifier and, for
+reference, the surrogate-gradient LIF classifier under the same settings
+(:mod:`simulations.ultralif_compare`'s tasks and training), then:
+
+1. hardens the UltraLIF network (eps -> 0: hard max, binary spikes) and evaluates it in
+   PyTorch;
+2. runs it on the event core (:func:`neurosparse.snn.on_core.run_on_core`: MaxPlusLIF
+   populations, delta synapses, the first layer's real-valued drive computed on the host);
+3. prices per test sample on Loihi (event-driven) and an H100 (dense): the soft network as
+   PyTorch computes it (``hardware.count``; its sigmoid "spikes" are never zero, so every
+   next-layer operation is a MAC); the hardened network from the event-core run's own
+   trace (Loihi) and from ``hardware.count`` of the hardened PyTorch model (both targets:
+   a GPU runs it densely, and the Loihi figure cross-checks the core's); and the surrogate
+   network (``hardware.count``; binary spikes).
+
+Learning rates: each (task, neuron, T, depth) picks from ``--lrs`` on a validation split
+at lambda = 0 (seed 0) and keeps it for the other lambdas and seeds. Each row is appended
+to ``results.jsonl`` in ``--out`` as soon as it finishes; ``summary.json`` and ``table.md``
+are written at the end.
+
+Example::
+
+    python simulations/ultralif_on_core.py --tasks digits --steps 4 --seeds 0 --out results/on_core
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+import neurosparse.hardware as hw
+from neurosparse._io import atomic_write
+from neurosparse.snn.classifier import evaluate, spread, train_classifier
+from neurosparse.snn.on_core import run_on_core
+
+TARGETS = ("loihi", "h100")
+
+
+def _compare_module():
+    """simulations/ultralif_compare.py, for its tasks and learning-rate choice."""
+    path = Path(__file__).with_name("ultralif_compare.py")
+    spec = importlib.util.spec_from_file_location("ultralif_compare", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def energy_per_sample(trace) -> dict[str, float]:
+    """Energy (J) per sample of ``trace`` on each target of :data:`TARGETS`."""
+    return {t: hw.estimate(trace, t).per_sample().energy_j for t in TARGETS}
+
+
+def _torch_trace(model, x: np.ndarray):
+    xt = torch.from_numpy(np.asarray(x, np.float32))
+    return hw.count(model, xt, n_samples=xt.shape[1])
+
+
+def run_one(task: str, T: int, depth: int, lam: float, seed: int, data: tuple, lrs: dict[str, float],
+            epochs: int, n_hidden: int) -> dict[str, Any]:
+    """Train both networks, run UltraLIF hardened on the core, and price all three."""
+    x_tr, y_tr, x_te, y_te = data
+    ultra = train_classifier(x_tr, y_tr, x_te, y_te, neuron="ultralif", depth=depth, n_hidden=n_hidden,
+                             epochs=epochs, lr=lrs["ultralif"], sparsity=lam, seed=seed)
+    surrogate = train_classifier(x_tr, y_tr, x_te, y_te, neuron="surrogate", depth=depth, n_hidden=n_hidden,
+                                 epochs=epochs, lr=lrs["surrogate"], sparsity=lam, seed=seed)
+    hard = copy.deepcopy(ultra.model).harden()
+    hard_acc = evaluate(hard, x_te, y_te)[0]
+    core = run_on_core(hard, x_te, batch_size=100, progress=False)
+    with torch.no_grad():
+        _, torch_spikes = hard(torch.from_numpy(x_te))
+    same = np.mean([np.mean(c == s.numpy().astype(np.uint8)) for c, s in zip(core.spikes, torch_spikes)])
+    core_trace = core.trace
+    totals = core_trace.totals()
+    row = {"task": task, "T": T, "depth": depth, "sparsity": lam, "seed": seed,
+           "lr_ultralif": lrs["ultralif"], "lr_surrogate": lrs["surrogate"],
+           "soft_accuracy": ultra.accuracy, "hardened_torch_accuracy": hard_acc,
+           "core_accuracy": core.accuracy(y_te), "surrogate_accuracy": surrogate.accuracy,
+           "core_torch_spike_agreement": float(same), "core_seconds": core.seconds,
+           "core_spikes_per_sample": totals["spikes"], "core_events_per_sample": totals["synaptic_events"],
+           "core_host_macs_per_sample": totals["effective_macs"],
+           "hidden_spike_rate": float(np.mean([s.mean() for s in core.spikes]))}
+    # the core's trace prices the event-driven chip; a GPU runs the hardened net as PyTorch does
+    priced = {"soft": _torch_trace(ultra.model, x_te), "hard": _torch_trace(hard, x_te), "core": core_trace,
+              "surrogate": _torch_trace(surrogate.model, x_te)}
+    for label, trace in priced.items():
+        for target, joules in energy_per_sample(trace).items():
+            row[f"{label}_{target}_uj"] = 1e6 * joules
+    return row
+
+
+def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean and sample sd over seeds of every numeric column, per configuration."""
+    keys = sorted({(r["task"], r["T"], r["depth"], r["sparsity"]) for r in rows})
+    out = []
+    for key in keys:
+        rs = [r for r in rows if (r["task"], r["T"], r["depth"], r["sparsity"]) == key]
+        s: dict[str, Any] = dict(zip(("task", "T", "depth", "sparsity"), key)) | {"seeds": len(rs)}
+        for col in rs[0]:
+            if col in s or col == "seed" or not isinstance(rs[0][col], (int, float)):
+                continue
+            s[col], s[col + "_sd"] = spread([r[col] for r in rs])
+        out.append(s)
+    return out
+
+
+def markdown(summary: list[dict[str, Any]]) -> str:
+    lines = ["| task | T | depth | lambda | seeds | soft | hardened (torch) | core | surrogate | agreement "
+             "| rate | Loihi uJ soft / core / surr. | H100 uJ soft / hard / surr. |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in summary:
+        lines.append(
+            f"| {s['task']} | {s['T']} | {s['depth']} | {s['sparsity']:g} | {s['seeds']} | "
+            f"{s['soft_accuracy']:.3f} | {s['hardened_torch_accuracy']:.3f} | "
+            f"{s['core_accuracy']:.3f} ± {s['core_accuracy_sd']:.3f} | {s['surrogate_accuracy']:.3f} | "
+            f"{s['core_torch_spike_agreement']:.4f} | {s['hidden_spike_rate']:.3f} | "
+            f"{s['soft_loihi_uj']:.2f} / {s['core_loihi_uj']:.2f} / {s['surrogate_loihi_uj']:.2f} | "
+            f"{s['soft_h100_uj']:.2f} / {s['hard_h100_uj']:.2f} / {s['surrogate_h100_uj']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=Path("results/ultralif_on_core"))
+    p.add_argument("--tasks", nargs="+", default=["digits", "saccades", "audio", "mnist"])
+    p.add_argument("--steps", type=int, nargs="+", default=[1, 4], help="time steps T")
+    p.add_argument("--depths", type=int, nargs="+", default=[3])
+    p.add_argument("--sparsity", type=float, nargs="+", default=[0.0, 0.03], help="lambda of the penalty")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--lrs", type=float, nargs="+", default=[1e-2, 3e-3])
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cmp = _compare_module()
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "results.jsonl"
+    jobs = [(t, T, d, lam, s) for t in args.tasks for T in args.steps for d in args.depths
+            for lam in args.sparsity for s in args.seeds]
+    data = {(t, T): cmp.load_task(t, T) for t in args.tasks for T in args.steps}
+    chosen: dict[tuple, dict[str, float]] = {}
+    rows: list[dict[str, Any]] = []
+    for task, T, depth, lam, seed in tqdm(jobs, desc="ultralif on core"):
+        key = (task, T, depth)
+        if key not in chosen:
+            chosen[key] = {n: cmp.pick_learning_rate(args.lrs, n, depth, args.epochs, 0.0, data[task, T])
+                           for n in ("ultralif", "surrogate")}
+        row = run_one(task, T, depth, lam, seed, data[task, T], chosen[key], args.epochs, args.hidden)
+        rows.append(row)
+        with open(log, "a") as fh:  # one line per finished run: an interrupted sweep keeps them
+            fh.write(json.dumps(row) + "\n")
+    summary = summarize(rows)
+    machine = {"machine": platform.machine(), "processor": platform.processor(),
+               "python": platform.python_version(), "torch": torch.__version__}
+    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(
+        {"config": vars(args) | {"out": str(args.out)}, "machine": machine, "rows": rows, "summary": summary},
+        indent=1).encode()))
+    table = markdown(summary)
+    atomic_write(args.out / "table.md", lambda fh: fh.write((table + "\n").encode()))
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
