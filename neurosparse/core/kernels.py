@@ -23,6 +23,7 @@ are identical bit for bit for any thread count.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -599,48 +600,62 @@ def _maxplus_pass(a, p, lo, hi, t, out, toff, tstride):
 @njit(cache=True, inline="always")
 def emit_inputs(a, p, t, rng, out):
     """Spikes of input group ``p`` at step ``t`` into ``out``; returns how many."""
+    if a.pop_info[p, P_KIND] == KIND_POISSON:
+        return _emit_poisson(a, p, t, rng, out)
+    return _emit_spike_times(a, p, t, out)
+
+
+@njit(cache=True, inline="always")
+def _emit_poisson(a, p, t, rng, out):
+    """Spikes of Poisson group ``p`` at step ``t``."""
     start = a.pop_info[p, P_START]
     n = a.pop_info[p, P_END] - start
     n_out = 0
-    if a.pop_info[p, P_KIND] == KIND_POISSON:
-        # params row ROW_V_TH holds the spike probability per step (rate * dt); a timed
-        # table multiplies it (it then holds rates and the row holds dt)
-        col = a.pop_info[p, P_COL]
-        stride = a.pop_info[p, P_STRIDE]
-        toff = _timed_row(a, p, t)
-        tcols = a.pop_info[p, P_TIMED_COLS] if toff >= 0 else 1
-        if stride == 0 and tcols == 1:
-            prob = a.params[ROW_V_TH, col]
-            if toff >= 0:
-                prob *= a.timed[toff]
-            if prob <= 0.0:
-                return 0
-            # geometric skipping: O(spikes), exactly Bernoulli(prob) per neuron
-            j = -1
-            while True:
-                j += rng.geometric(prob) if prob < 1.0 else 1
-                if j >= n:
-                    break
-                out[n_out] = start + j
-                n_out += 1
-        else:
-            for li in range(n):
-                prob = a.params[ROW_V_TH, col + li * stride]
-                if toff >= 0:
-                    prob *= a.timed[toff + (li if tcols > 1 else 0)]
-                if prob > 0.0 and rng.random() < prob:
-                    out[n_out] = start + li
-                    n_out += 1
-    elif a.pop_info[p, P_KIND] == KIND_SPIKE_TIMES:
-        hi = a.pop_info[p, P_SPK_HI]
-        ptr = a.spike_ptr[p]
-        while ptr < hi and a.spike_steps[ptr] < t:  # before this run: skipped
-            ptr += 1
-        while ptr < hi and a.spike_steps[ptr] == t:
-            out[n_out] = start + a.spike_index[ptr]
+    # params row ROW_V_TH holds the spike probability per step (rate * dt); a timed
+    # table multiplies it (it then holds rates and the row holds dt)
+    col = a.pop_info[p, P_COL]
+    stride = a.pop_info[p, P_STRIDE]
+    toff = _timed_row(a, p, t)
+    tcols = a.pop_info[p, P_TIMED_COLS] if toff >= 0 else 1
+    if stride == 0 and tcols == 1:
+        prob = a.params[ROW_V_TH, col]
+        if toff >= 0:
+            prob *= a.timed[toff]
+        if prob <= 0.0:
+            return 0
+        # geometric skipping: O(spikes), exactly Bernoulli(prob) per neuron
+        j = -1
+        while True:
+            j += rng.geometric(prob) if prob < 1.0 else 1
+            if j >= n:
+                break
+            out[n_out] = start + j
             n_out += 1
-            ptr += 1
-        a.spike_ptr[p] = ptr
+    else:
+        for li in range(n):
+            prob = a.params[ROW_V_TH, col + li * stride]
+            if toff >= 0:
+                prob *= a.timed[toff + (li if tcols > 1 else 0)]
+            if prob > 0.0 and rng.random() < prob:
+                out[n_out] = start + li
+                n_out += 1
+    return n_out
+
+
+@njit(cache=True, inline="always")
+def _emit_spike_times(a, p, t, out):
+    """Spikes of spike-time group ``p`` at step ``t``."""
+    start = a.pop_info[p, P_START]
+    n_out = 0
+    hi = a.pop_info[p, P_SPK_HI]
+    ptr = a.spike_ptr[p]
+    while ptr < hi and a.spike_steps[ptr] < t:  # before this run: skipped
+        ptr += 1
+    while ptr < hi and a.spike_steps[ptr] == t:
+        out[n_out] = start + a.spike_index[ptr]
+        n_out += 1
+        ptr += 1
+    a.spike_ptr[p] = ptr
     return n_out
 
 
@@ -917,28 +932,47 @@ def _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spi
     return n_spk
 
 
-@njit(cache=True, inline="always")
-def _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
-    """Update every population and input group at step ``t``; returns the spike count."""
-    n = 0
-    for p in range(pop_info.shape[0]):
-        pop_ptr[p] = n
-        if pop_info[p, P_KIND] == KIND_NEURONS:
-            n_p = pop_info[p, P_END] - pop_info[p, P_START]
-            n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
-        else:
-            n += emit_inputs(inp, p, t, rng, spikes[n:])
-    pop_ptr[pop_info.shape[0]] = n
-    return n
+def _make_update_all(general: bool, poisson: bool):
+    """Update every population and input group at one step, for one kernel variant.
 
-
-def _make_run_chunk(plastic: bool):
-    """The single-thread kernel, with or without the plastic (STDP) path compiled in.
-
-    ``plastic`` is a closure constant: Numba prunes the dead branch, so the static variant
-    never compiles the STDP kernels (about 3 s of a cold start's compile time). Each
-    variant has its own entry in Numba's cache.
+    ``general`` and ``poisson`` are closure constants: without ``general`` every neuron
+    population must take the fused LIF path (``P_FAST``) and the general update is not
+    compiled; without ``poisson`` there must be no Poisson group and its sampler is not
+    compiled.
     """
+
+    @njit(cache=True, inline="always")
+    def update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
+        """Returns the number of spikes of step ``t``, written to ``spikes`` by population."""
+        n = 0
+        for p in range(pop_info.shape[0]):
+            pop_ptr[p] = n
+            if pop_info[p, P_KIND] == KIND_NEURONS:
+                n_p = pop_info[p, P_END] - pop_info[p, P_START]
+                if general:
+                    n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
+                else:
+                    n += _update_fast_lif(nr, p, 0, n_p, t, spikes[n:], flag)
+            elif poisson:
+                n += emit_inputs(inp, p, t, rng, spikes[n:])
+            else:
+                n += _emit_spike_times(inp, p, t, spikes[n:])
+        pop_ptr[pop_info.shape[0]] = n
+        return n
+
+    return update_all
+
+
+def _make_run_chunk(plastic: bool, general: bool = True, poisson: bool = True):
+    """The single-thread kernel, with or without the plastic (STDP) path, the general
+    neuron update and the Poisson sampler compiled in.
+
+    The flags are closure constants: Numba prunes the dead branches, so a variant never
+    compiles what its networks cannot use (the STDP kernels are about 3 s of a cold
+    start's compile time, the general update about 2 s, the Poisson sampler about 1 s).
+    Each variant has its own entry in Numba's cache (closure values are part of its key).
+    """
+    _update_all = _make_update_all(general, poisson)
 
     # Without the NRT (Numba's reference-counting runtime): the kernel allocates nothing,
     # and with it every array taken out of a tuple or sliced inside the step loop costs an
@@ -1003,8 +1037,23 @@ def _make_run_chunk(plastic: bool):
 
 #: Runs any network on one thread.
 run_chunk = _make_run_chunk(True)
-#: The same for networks without plastic projections; compiles without the STDP path.
-run_chunk_static = _make_run_chunk(False)
+
+
+@functools.cache
+def single_thread_kernel(plastic: bool, general: bool, poisson: bool):
+    """The single-thread kernel variant for networks with (or without) plastic projections,
+    populations off the fused LIF path and Poisson groups; see :func:`_make_run_chunk`."""
+    if plastic and general and poisson:
+        return run_chunk
+    return _make_run_chunk(plastic, general, poisson)
+
+
+def kernel_features(pop_info: np.ndarray, has_plastic: bool) -> tuple[bool, bool, bool]:
+    """``(plastic, general, poisson)``: what a network needs compiled into its kernel."""
+    neurons = pop_info[:, P_KIND] == KIND_NEURONS
+    general = bool(np.any(neurons & (pop_info[:, P_FAST] != 1)))
+    poisson = bool(np.any(pop_info[:, P_KIND] == KIND_POISSON))
+    return bool(has_plastic), general, poisson
 
 
 @njit(cache=True)

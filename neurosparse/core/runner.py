@@ -9,7 +9,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from neurosparse.core.kernels import P_MONITORED, run_chunk, run_chunk_parallel, run_chunk_static
+from neurosparse.core.kernels import P_MONITORED, kernel_features, run_chunk_parallel, single_thread_kernel
 from neurosparse.core.recording import (
     Recording,
     SpikeTrains,
@@ -80,8 +80,9 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
             rec_buf = np.empty((n_rec_max, n_cols))
             tic = time.perf_counter()
             if threads == 1:
-                # a network without plastic projections never compiles the STDP path
-                kernel = run_chunk if arrays.has_plastic else run_chunk_static
+                # compiled with only the paths this network can take (STDP, general
+                # neuron update, Poisson sampling): less to compile on a cold start
+                kernel = single_thread_kernel(*kernel_features(arrays.pop_info, arrays.has_plastic))
                 t_done, n_spk, n_rec = kernel(
                     arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
                     counts[t - t0:], events[t - t0:], scratch)

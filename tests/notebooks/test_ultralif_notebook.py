@@ -22,5 +22,6 @@ def test_ultralif_notebook_executes_in_quick_mode(monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     markdown = "".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
     for expected in ("Fitted log-log slope", "UltraLIF eps=1", "| digits | ultralif |",
-                     "minus the surrogate baseline", "Hardening the Ultra neurons", "Loihi nJ"):
+                     "minus the surrogate baseline", "Hardening the Ultra neurons", "Loihi nJ",
+                     "Loihi nJ (core trace)", "acc. on the core"):
         assert expected in markdown
