@@ -932,37 +932,6 @@ def _end_of_step(pop_info, t, row, spikes, pop_ptr, spk_t, spk_i, n_spk, pop_spi
     return n_spk
 
 
-def _make_update_all(general: bool, poisson: bool):
-    """Update every population and input group at one step, for one kernel variant.
-
-    ``general`` and ``poisson`` are closure constants: without ``general`` every neuron
-    population must take the fused LIF path (``P_FAST``) and the general update is not
-    compiled; without ``poisson`` there must be no Poisson group and its sampler is not
-    compiled.
-    """
-
-    @njit(cache=True, inline="always")
-    def update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag):
-        """Returns the number of spikes of step ``t``, written to ``spikes`` by population."""
-        n = 0
-        for p in range(pop_info.shape[0]):
-            pop_ptr[p] = n
-            if pop_info[p, P_KIND] == KIND_NEURONS:
-                n_p = pop_info[p, P_END] - pop_info[p, P_START]
-                if general:
-                    n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
-                else:
-                    n += _update_fast_lif(nr, p, 0, n_p, t, spikes[n:], flag)
-            elif poisson:
-                n += emit_inputs(inp, p, t, rng, spikes[n:])
-            else:
-                n += _emit_spike_times(inp, p, t, spikes[n:])
-        pop_ptr[pop_info.shape[0]] = n
-        return n
-
-    return update_all
-
-
 def _make_run_chunk(plastic: bool, general: bool = True, poisson: bool = True):
     """The single-thread kernel, with or without the plastic (STDP) path, the general
     neuron update and the Poisson sampler compiled in.
@@ -970,9 +939,10 @@ def _make_run_chunk(plastic: bool, general: bool = True, poisson: bool = True):
     The flags are closure constants: Numba prunes the dead branches, so a variant never
     compiles what its networks cannot use (the STDP kernels are about 3 s of a cold
     start's compile time, the general update about 2 s, the Poisson sampler about 1 s).
-    Each variant has its own entry in Numba's cache (closure values are part of its key).
+    Each variant has its own entry in Numba's cache: the closure values are part of the
+    cache key, so they must be plain constants (a captured dispatcher pickles differently
+    in every process, and the kernel would be compiled again in each).
     """
-    _update_all = _make_update_all(general, poisson)
 
     # Without the NRT (Numba's reference-counting runtime): the kernel allocates nothing,
     # and with it every array taken out of a tuple or sliced inside the step loop costs an
@@ -1019,7 +989,21 @@ def _make_run_chunk(plastic: bool, general: bool = True, poisson: bool = True):
             if rec_every > 0 and t % rec_every == 0:
                 _record_state(nr, rec_source, rec_index, rec_buf, n_rec)
                 n_rec += 1
-            n = _update_all(pop_info, nr, inp, t, rng, spikes, pop_ptr, drive, gsum, gesum, flag)
+            # every population and input group; spikes land in ``spikes`` by population
+            n = 0
+            for p in range(n_pops):
+                pop_ptr[p] = n
+                if pop_info[p, P_KIND] == KIND_NEURONS:
+                    n_p = pop_info[p, P_END] - pop_info[p, P_START]
+                    if general:
+                        n += update_neurons(nr, p, 0, n_p, t, spikes[n:], drive, gsum, gesum, flag)
+                    else:  # every population takes the fused LIF path
+                        n += _update_fast_lif(nr, p, 0, n_p, t, spikes[n:], flag)
+                elif poisson:
+                    n += emit_inputs(inp, p, t, rng, spikes[n:])
+                else:
+                    n += _emit_spike_times(inp, p, t, spikes[n:])
+            pop_ptr[n_pops] = n
             n_spk = _end_of_step(pop_info, t, t - t0, spikes, pop_ptr, spk_t, spk_i, n_spk,
                                  pop_spikes)
             if n > 0:
