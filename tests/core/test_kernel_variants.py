@@ -66,3 +66,12 @@ def test_plastic_networks_get_the_plastic_variant():
     arrays = net.compile().arrays
     assert kernels.kernel_features(arrays.pop_info, arrays.has_plastic)[0] is True
     assert kernels.single_thread_kernel(True, True, True) is kernels.run_chunk
+
+
+@pytest.mark.parametrize("flags", [(False, False, False), (False, True, True), (True, True, True)])
+def test_variant_closures_hold_only_flags(flags):
+    """Numba keys a cached closure by its pickled cell values: anything but plain constants
+    (a dispatcher, say) pickles differently in every process and recompiles every run."""
+    kernel = kernels.single_thread_kernel(*flags)
+    cells = kernel.py_func.__closure__ or ()
+    assert cells and all(type(c.cell_contents) is bool for c in cells)
