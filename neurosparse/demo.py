@@ -12,18 +12,21 @@ into its output folder (each file atomically)::
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from neurosparse._io import atomic_write
 from neurosparse._validation import as_count, as_float_param
 from neurosparse.analysis import isi_cv, mean_rate
 from neurosparse.core.networks import NETWORKS
 from neurosparse.core.recording import Recording
-from neurosparse.errors import UnknownNameError
-from neurosparse.viz import raster_rate_figure, save_figure
+from neurosparse.errors import NeurosparseError, UnknownNameError
+from neurosparse.viz import activity_figure, raster_rate_figure, save_figure
 
 #: neurons drawn in ``raster.png`` (the first ones of each population, in proportion)
 RASTER_NEURONS = 1000
@@ -129,3 +132,39 @@ def _format_statistics(stats: dict[str, Any]) -> str:
         lines.append(f"  {name:>12s}: ISI CV {cv} (mean over {p['neurons_with_isi_cv']} "
                      "neurons with >= 3 spikes)")
     return "\n".join(lines)
+
+
+def activity_script(network: str, description: str, argv: list[str] | None = None, *,
+                    window: float = 0.5, raster_neurons: int = 500, trace_neurons: int = 4) -> int:
+    """The command line of ``simulations/cuba.py`` and ``coba.py``: run the demo network, then
+    write ``activity.png`` (raster, rates, ISI CV, v traces over the last ``window`` seconds)
+    and ``summary.json`` into ``--out``. Returns the exit status."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--n", type=int, default=4000, help="number of neurons (default 4000)")
+    parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds (default 1)")
+    parser.add_argument("--seed", type=int, default=1, help="network seed (default 1)")
+    parser.add_argument("--threads", type=int, default=None, help="Numba threads (default: automatic)")
+    parser.add_argument("--out", type=Path, default=Path("results", network),
+                        help=f"output folder (default results/{network})")
+    args = parser.parse_args(argv)
+    try:
+        rec = run_demo(network, n=args.n, duration=args.duration, seed=args.seed,
+                       threads=args.threads, out_dir=args.out, trace_neurons=trace_neurons)
+    except NeurosparseError as exc:
+        parser.error(str(exc))
+
+    t_stop = (rec.t_start_step + rec.n_steps) * rec.dt
+    t_range = (max(rec.t_start_step * rec.dt, t_stop - window), t_stop)
+    title = (f"{network.upper()}, {args.n} neurons, {rec.duration:g} s, seed {args.seed} "
+             f"(shown: {t_range[0]:g}\u2013{t_range[1]:g} s; ISI CV over the whole run)")
+    fig = activity_figure(rec, t_range=t_range, max_neurons=raster_neurons, cv_population="exc",
+                          trace_population="exc", title=title)
+    fig_path = save_figure(fig, args.out / "activity.png")
+
+    summary = {"network": network, "n": args.n, "duration": rec.duration, "dt": rec.dt,
+               "seed": args.seed, **activity_statistics(rec),
+               "synaptic_events": rec.total_events(), "timings": rec.timings}
+    json_path = atomic_write(args.out / "summary.json",
+                             lambda fh: fh.write(json.dumps(summary, indent=2).encode()))
+    print(f"wrote {fig_path} and {json_path}")
+    return 0

@@ -66,3 +66,29 @@ def test_bad_parameters_raise_before_anything_is_written(tmp_path, kwargs, needl
         run_demo("cuba", out_dir=tmp_path / "out", progress=False, **kwargs)
     assert needle in str(exc.value)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("network", ["cuba", "coba"])
+def test_simulation_scripts_write_activity_figure_and_summary(network, tmp_path, capsys):
+    """simulations/cuba.py and coba.py, run as scripts: the figure and a summary whose rates
+    come from the recording."""
+    import json
+    import runpy
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "simulations" / f"{network}.py"
+    argv = [str(script), "--n", "400", "--duration", "0.2", "--out", str(tmp_path), "--threads", "1"]
+    old, sys.argv = sys.argv, argv
+    try:
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = old
+    assert done.value.code == 0
+    written = {p.name for p in tmp_path.iterdir()}
+    assert {"activity.png", "summary.json", "recording.npz", "raster.png"} <= written
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["network"] == network and summary["n"] == 400
+    rec = neurosparse.Recording.load(tmp_path / "recording.npz")
+    assert summary["synaptic_events"] == rec.total_events() > 0

@@ -22,7 +22,8 @@ def test_readme_ultralif_example_runs_and_hardened_spikes_are_binary():
 
 
 def test_readme_event_core_example_runs_and_agrees_with_pytorch():
-    block = next(b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if "run_on_core" in b)
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    block = next(b for b in blocks if "run_on_core" in b)
     ns: dict = {}
     exec(compile(block, str(README), "exec"), ns)  # noqa: S102 - our own README
     from neurosparse.snn.classifier import evaluate
