@@ -262,6 +262,33 @@ def _overlaps_kernel(x_indptr, x_indices, post_indptr, post_segments, n_segments
     return out
 
 
+@njit(cache=True, inline="always")
+def _segments_reaching(x_indptr, x_indices, b, post_indptr, post_segments, theta, counts, touched,
+                       hits):  # pragma: no cover
+    """Segments with at least ``theta`` active synapses for pattern ``b``, into ``hits``.
+
+    ``counts`` (zeros on entry and on return) and ``touched`` are scratch arrays of one
+    entry per segment; only the segments this pattern touched are reset. Returns how many
+    segments reached ``theta``.
+    """
+    n_touched = 0
+    n_hits = 0
+    for k in range(x_indptr[b], x_indptr[b + 1]):
+        cell = x_indices[k]
+        for j in range(post_indptr[cell], post_indptr[cell + 1]):
+            g = post_segments[j]
+            if counts[g] == 0:
+                touched[n_touched] = g
+                n_touched += 1
+            counts[g] += 1
+            if counts[g] == theta:
+                hits[n_hits] = g
+                n_hits += 1
+    for t in range(n_touched):
+        counts[touched[t]] = 0
+    return n_hits
+
+
 @njit(cache=True)
 def _count_active_kernel(x_indptr, x_indices, post_indptr, post_segments, n_segments,
                          theta):  # pragma: no cover
@@ -269,20 +296,10 @@ def _count_active_kernel(x_indptr, x_indices, post_indptr, post_segments, n_segm
     out = np.zeros(batch, np.int64)
     counts = np.zeros(n_segments, np.int32)
     touched = np.empty(n_segments, np.int32)
+    hits = np.empty(n_segments, np.int32)
     for b in range(batch):
-        n_touched = 0
-        for k in range(x_indptr[b], x_indptr[b + 1]):
-            cell = x_indices[k]
-            for j in range(post_indptr[cell], post_indptr[cell + 1]):
-                g = post_segments[j]
-                if counts[g] == 0:
-                    touched[n_touched] = g
-                    n_touched += 1
-                counts[g] += 1
-                if counts[g] == theta:
-                    out[b] += 1
-        for t in range(n_touched):  # reset only what this pattern touched
-            counts[touched[t]] = 0
+        out[b] = _segments_reaching(x_indptr, x_indices, b, post_indptr, post_segments, theta, counts,
+                                    touched, hits)
     return out
 
 
@@ -293,18 +310,10 @@ def _predict_kernel(x_indptr, x_indices, post_indptr, post_segments, segment_neu
     out = np.zeros((batch, n_neurons), np.bool_)
     counts = np.zeros(n_segments, np.int32)
     touched = np.empty(n_segments, np.int32)
+    hits = np.empty(n_segments, np.int32)
     for b in range(batch):
-        n_touched = 0
-        for k in range(x_indptr[b], x_indptr[b + 1]):
-            cell = x_indices[k]
-            for j in range(post_indptr[cell], post_indptr[cell + 1]):
-                g = post_segments[j]
-                if counts[g] == 0:
-                    touched[n_touched] = g
-                    n_touched += 1
-                counts[g] += 1
-                if counts[g] == theta:
-                    out[b, segment_neuron[g]] = True
-        for t in range(n_touched):
-            counts[touched[t]] = 0
+        n_hits = _segments_reaching(x_indptr, x_indices, b, post_indptr, post_segments, theta, counts,
+                                    touched, hits)
+        for h in range(n_hits):
+            out[b, segment_neuron[hits[h]]] = True
     return out

@@ -160,7 +160,41 @@ def activity_penalty(spikes: torch.Tensor, lam: float) -> torch.Tensor:
     return lam * spikes.mean()
 
 
-class _UltraNeuron(nn.Module):
+class _SnnTorchState(nn.Module):
+    """snnTorch's state conventions for a neuron with ``self.n`` (int or None): an empty
+    ``init_leaky``, a zero ``init_state`` and the time-first ``forward_sequence``."""
+
+    n: int | None
+
+    def init_leaky(self) -> torch.Tensor:
+        """An empty membrane; the first step replaces it with zeros shaped like the input."""
+        return torch.zeros(0)
+
+    def init_state(self, batch: int, n: int | None = None) -> torch.Tensor:
+        """A zero membrane ``[batch, n]`` (``n`` defaults to the layer's), on the layer's device."""
+        n = self.n if n is None else n
+        if n is None:
+            raise ParameterError("init_state needs n: pass it or build the neuron with n")
+        held = next(iter(self.parameters()), None)
+        held = next(iter(self.buffers()), None) if held is None else held
+        return torch.zeros(as_count("batch", batch, low=1), as_count("n", n, low=1),
+                           device=None if held is None else held.device)
+
+    def forward_sequence(self, x: torch.Tensor, mem: torch.Tensor | None = None
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run ``x`` ``[T, batch, n]`` from ``mem`` (zeros by default).
+
+        Returns spikes and membranes, both ``[T, batch, n]``.
+        """
+        spikes, mems = [], []
+        for x_t in x:
+            spk, mem = self(x_t, mem)
+            spikes.append(spk)
+            mems.append(mem)
+        return torch.stack(spikes), torch.stack(mems)
+
+
+class _UltraNeuron(_SnnTorchState):
     """Temperature, spike, reset and calling conventions shared by UltraLIF and UltraDLIF."""
 
     def __init__(self, n: int | None, beta: float, threshold: float, eps: float, eps_min: float,
@@ -208,18 +242,6 @@ class _UltraNeuron(nn.Module):
         self.hard = bool(hard)
         return self
 
-    def init_leaky(self) -> torch.Tensor:
-        """An empty membrane; the first step replaces it with zeros shaped like the input."""
-        return torch.zeros(0)
-
-    def init_state(self, batch: int, n: int | None = None) -> torch.Tensor:
-        """A zero membrane ``[batch, n]`` (``n`` defaults to the layer's)."""
-        n = self.n if n is None else n
-        if n is None:
-            raise ParameterError("init_state needs n: pass it or build the neuron with n")
-        return torch.zeros(as_count("batch", batch, low=1), as_count("n", n, low=1),
-                           device=self.log_eps.device)
-
     def _max_plus_terms(self, input_: torch.Tensor, mem: torch.Tensor
                         ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Terms of the soft maximum ``[..., n, k]``, an input added after it (or None), and
@@ -244,20 +266,6 @@ class _UltraNeuron(nn.Module):
             spk = torch.sigmoid((v - self.threshold) / self.eps.to(v.dtype))
         mem = v * (1 - spk) if self.reset == "zero" else v - self.threshold * spk
         return spk, mem
-
-    def forward_sequence(self, x: torch.Tensor, mem: torch.Tensor | None = None
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run ``x`` ``[T, batch, n]`` from ``mem`` (zeros by default).
-
-        Returns spikes and membranes, both ``[T, batch, n]``.
-        """
-        spikes, mems = [], []
-        for x_t in x:
-            spk, mem = self(x_t, mem)
-            spikes.append(spk)
-            mems.append(mem)
-        return torch.stack(spikes), torch.stack(mems)
-
 
 class UltraLIF(_UltraNeuron):
     r"""The LIF neuron ultradiscretized: soft max-plus membrane, sigmoid spike (see module doc).
@@ -407,7 +415,7 @@ class _FastSigmoidSpike(torch.autograd.Function):
         return grad_output / (ctx.slope * torch.abs(u) + 1.0) ** 2, None
 
 
-class SurrogateLIF(nn.Module):
+class SurrogateLIF(_SnnTorchState):
     r"""LIF with a Heaviside spike forward and a fast-sigmoid surrogate backward.
 
     Reproduces snnTorch's ``snn.Leaky(beta, threshold, spike_grad=surrogate.fast_sigmoid(slope),
@@ -453,17 +461,6 @@ class SurrogateLIF(nn.Module):
         self.register_buffer("_beta", torch.as_tensor(self.beta))
         self.register_buffer("_threshold", torch.as_tensor(self.threshold))
 
-    def init_leaky(self) -> torch.Tensor:
-        """An empty membrane; the first step replaces it with zeros shaped like the input."""
-        return torch.zeros(0)
-
-    def init_state(self, batch: int, n: int | None = None) -> torch.Tensor:
-        """A zero membrane ``[batch, n]``."""
-        n = self.n if n is None else n
-        if n is None:
-            raise ParameterError("init_state needs n: pass it or build the neuron with n")
-        return torch.zeros(as_count("batch", batch, low=1), as_count("n", n, low=1))
-
     def spike(self, mem: torch.Tensor) -> torch.Tensor:
         """Heaviside of ``mem - threshold`` with the surrogate derivative."""
         return _FastSigmoidSpike.apply(mem - self._threshold, self.slope)
@@ -483,15 +480,6 @@ class SurrogateLIF(nn.Module):
             mem = beta * mem + input_
         return self.spike(mem), mem
 
-    def forward_sequence(self, x: torch.Tensor, mem: torch.Tensor | None = None
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run ``x`` ``[T, batch, n]``; spikes and membranes ``[T, batch, n]``."""
-        spikes, mems = [], []
-        for x_t in x:
-            spk, mem = self(x_t, mem)
-            spikes.append(spk)
-            mems.append(mem)
-        return torch.stack(spikes), torch.stack(mems)
 
 
 def _register_with_hardware_count() -> None:
