@@ -14,14 +14,14 @@ from neurosparse.core.connectivity import (
     FromSparse,
 )
 from neurosparse.core.inputs import CurrentInput, PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import IF, LIF, AdaptiveLIF, Izhikevich, MaxPlusLIF, NeuronModel
+from neurosparse.core.models import IF, LIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF, NeuronModel
 from neurosparse.core.network import Network
 from neurosparse.core.projection import Projection
 from neurosparse.core.recording import Recording, SpikeTrains, StateSamples
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
 
 __all__ = [
-    "AdaptiveLIF", "AllToAll", "ConductanceSynapse", "ConnectionRule", "CurrentInput",
+    "AdaptiveLIF", "AllToAll", "DiscreteLIF", "ConductanceSynapse", "ConnectionRule", "CurrentInput",
     "CurrentSynapse", "DeltaSynapse", "FixedInDegree", "FixedOutDegree", "FixedProbability",
     "FromArrays", "FromSparse", "IF", "Izhikevich", "LIF", "MaxPlusLIF", "Network", "NeuronModel",
     "PoissonGroup", "Projection", "Recording", "STDP", "SpikeTimes", "SpikeTrains",

@@ -32,6 +32,7 @@ from numba import njit, prange
 
 from neurosparse.core.models import (
     MODEL_ADLIF,
+    MODEL_DISCRETE_LIF,
     MODEL_IF,
     MODEL_IZHIKEVICH,
     MODEL_LIF,
@@ -453,6 +454,8 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
         n_out = _collect(flag, m, g0, out, m)
     elif model == MODEL_MAXPLUS:
         n_out = _maxplus_pass(a, p, lo, hi, t, out, toff, tstride)
+    elif model == MODEL_DISCRETE_LIF:
+        return _discrete_lif_pass(a, p, lo, hi, t, out, toff, tstride)  # its reset is delayed
     elif model == MODEL_LIF and exact == 1:
         for li in range(m):
             i = lo + li
@@ -563,12 +566,8 @@ def _maxplus_pass(a, p, lo, hi, t, out, toff, tstride):
     port order (the ring rows are read and cleared here; refractory neurons drop them).
     """
     start = a.pop_info[p, P_START]
-    n = a.pop_info[p, P_END] - start
     col = a.pop_info[p, P_COL]
     stride = a.pop_info[p, P_STRIDE]
-    ps = a.pop_info[p, P_PORT_START]
-    nports = a.pop_info[p, P_N_PORTS]
-    base = a.pop_info[p, P_SLOT_BASE]
     row = t & (a.ring.shape[0] - 1)
     P = a.params
     n_out = 0
@@ -580,20 +579,68 @@ def _maxplus_pass(a, p, lo, hi, t, out, toff, tstride):
         if r < 0:
             r = 0
         a.refr[g] = r
-        x = P[ROW_I_EXT, c]
-        if toff >= 0:
-            x += a.timed[toff + i * tstride]
-        for k in range(nports):
-            if a.port_ring[ps + k] == 1:
-                s = base + k * n + i
-                x += a.ring[row, s]
-                a.ring[row, s] = 0.0
+        x = _step_input(a, p, i, row, toff, tstride)
         if r == 0:
             vg = max(a.v[g] - P[ROW_A, c], x)
             a.v[g] = vg
             if vg > P[ROW_V_TH, c]:
                 out[n_out] = g
                 n_out += 1
+    return n_out
+
+
+@njit(cache=True, inline="always")
+def _step_input(a, p, i, row, toff, tstride):
+    """Injected current plus the delta-port weights arriving this step for local neuron ``i``
+    of ``p``, summed in port order; the ring entries are read and cleared."""
+    col = a.pop_info[p, P_COL]
+    stride = a.pop_info[p, P_STRIDE]
+    n = a.pop_info[p, P_END] - a.pop_info[p, P_START]
+    ps = a.pop_info[p, P_PORT_START]
+    base = a.pop_info[p, P_SLOT_BASE]
+    x = a.params[ROW_I_EXT, col + i * stride]
+    if toff >= 0:
+        x += a.timed[toff + i * tstride]
+    for k in range(a.pop_info[p, P_N_PORTS]):
+        if a.port_ring[ps + k] == 1:
+            s = base + k * n + i
+            x += a.ring[row, s]
+            a.ring[row, s] = 0.0
+    return x
+
+
+@njit(cache=True)
+def _discrete_lif_pass(a, p, lo, hi, t, out, toff, tstride):
+    """DiscreteLIF, neurons ``lo..hi-1`` of ``p``: snnTorch's ``Leaky`` map with the reset
+    of the previous step's spike (``u`` holds it, 1.0 or 0.0); no reset now."""
+    start = a.pop_info[p, P_START]
+    col = a.pop_info[p, P_COL]
+    stride = a.pop_info[p, P_STRIDE]
+    row = t & (a.ring.shape[0] - 1)
+    P = a.params
+    n_out = 0
+    for li in range(hi - lo):
+        i = lo + li
+        c = col + i * stride
+        g = start + i
+        x = _step_input(a, p, i, row, toff, tstride)
+        beta = P[ROW_A, c]
+        v_th = P[ROW_V_TH, c]
+        mode = P[ROW_A + 1, c]
+        pending = a.u[g]
+        if mode == 0.0:
+            vg = beta * a.v[g] + x - pending * v_th
+        elif mode == 1.0:
+            vg = beta * ((1.0 - pending) * a.v[g]) + x
+        else:
+            vg = beta * a.v[g] + x
+        a.v[g] = vg
+        if vg > v_th:
+            a.u[g] = 1.0
+            out[n_out] = g
+            n_out += 1
+        else:
+            a.u[g] = 0.0
     return n_out
 
 

@@ -1,4 +1,4 @@
-"""Neuron models of the event core: LIF, IF, adaptive LIF, Izhikevich and max-plus LIF.
+"""Neuron models of the event core: LIF, IF, adaptive LIF, Izhikevich, max-plus and discrete LIF.
 
 Each model is a frozen dataclass of parameters in SI units. A parameter is a scalar (the
 same for every neuron of the population) or a 1-D array with one value per neuron
@@ -20,6 +20,7 @@ Integration (time step ``h``)
   as Brian2's ``exponential_euler``.
 * Izhikevich: forward Euler (its dynamics are quadratic).
 * :class:`MaxPlusLIF`: a discrete-time map, no ODE (the hardened UltraLIF neuron).
+* :class:`DiscreteLIF`: the discrete-time map of snnTorch's ``Leaky`` (deep-learning SNNs).
 
 Update order within a step, as Brian2's default schedule: integrate, threshold, deliver
 the synaptic input arriving this step, reset the neurons that spiked. A neuron that spiked
@@ -54,6 +55,9 @@ MODEL_IF = 1
 MODEL_ADLIF = 2
 MODEL_IZHIKEVICH = 3
 MODEL_MAXPLUS = 4
+MODEL_DISCRETE_LIF = 5
+#: DiscreteLIF reset modes, as stored in its parameter row.
+DISCRETE_RESETS = ("subtract", "zero", "none")
 
 
 def refractory_steps(t_ref: float | np.ndarray, dt: float) -> np.ndarray:
@@ -406,9 +410,76 @@ class MaxPlusLIF(NeuronModel):
         block[ROW_A] = self.leak
 
 
+@dataclass(frozen=True)
+class DiscreteLIF(NeuronModel):
+    r"""Discrete-time LIF with a delayed reset: the map of snnTorch's ``Leaky``.
+
+    .. math::
+        X_t = I_{ext}(t) + \sum w_{\text{arriving at } t}, \qquad
+        R_t = [v_{t-1} > v_{th}], \qquad
+        v_t = \beta v_{t-1} + X_t - v_{th} R_t \ (\text{"subtract"}),\quad
+        \beta (1 - R_t) v_{t-1} + X_t \ (\text{"zero"}),\quad
+        \beta v_{t-1} + X_t \ (\text{"none"})
+
+    and a spike at step ``t`` when :math:`v_t > v_{th}`. The reset of a spike is applied
+    at the next step (snnTorch's ``reset_delay``), so ``v`` is never set to a reset value;
+    the arithmetic is in snnTorch's order (``beta * v + X - R * v_th``). ``R`` before the
+    first step is 0. Synaptic input arrives through delta ports only, as
+    :class:`MaxPlusLIF`; ``dt`` only sets the clock. (The core keeps ``R`` in its second
+    state array; it is not a recordable variable.)
+
+    Parameters
+    ----------
+    beta
+        Decay per step, in (0, 1].
+    v_th
+        Threshold, > 0.
+    reset
+        ``"subtract"`` (snnTorch's default), ``"zero"`` or ``"none"``.
+    v_init
+        Initial membrane potential.
+    """
+
+    beta: float | np.ndarray = 0.9
+    v_th: float | np.ndarray = 1.0
+    reset: str = "subtract"
+    v_init: float | np.ndarray = 0.0
+
+    model_id: ClassVar[int] = MODEL_DISCRETE_LIF
+    delta_ports_only: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        _set(self, "beta", as_float_param("DiscreteLIF.beta", self.beta, low=0, high=1, low_inclusive=False))
+        _set(self, "v_th", as_float_param("DiscreteLIF.v_th", self.v_th, low=0, low_inclusive=False))
+        _set(self, "v_init", as_float_param("DiscreteLIF.v_init", self.v_init))
+        if self.reset not in DISCRETE_RESETS:
+            raise ParameterError(f"DiscreteLIF.reset must be one of {DISCRETE_RESETS}, got {self.reset!r}")
+        self.heterogeneous_size()
+
+    def heterogeneous_size(self) -> int | None:
+        sizes = {np.shape(v)[0] for v in (self.beta, self.v_th, self.v_init) if np.ndim(v) == 1}
+        if len(sizes) > 1:
+            raise ParameterError(f"DiscreteLIF: per-neuron parameter arrays have different lengths "
+                                 f"{sorted(sizes)}; they must all have one value per neuron")
+        return sizes.pop() if sizes else None
+
+    def check_size(self, n: int) -> None:
+        for name in ("beta", "v_th", "v_init"):
+            check_length(f"DiscreteLIF.{name}", getattr(self, name), n)
+
+    def initial_v(self) -> float | np.ndarray:
+        return self.v_init
+
+    def fill_rows(self, block, dt, port_taus, port_kinds):
+        """Rows: 3 beta, 4 reset mode (index into DISCRETE_RESETS)."""
+        self._fill_common(block, self.v_th, 0.0, 0.0, dt)
+        block[ROW_A] = self.beta
+        block[ROW_A + 1] = DISCRETE_RESETS.index(self.reset)
+
+
 MODELS: dict[str, type[NeuronModel]] = {
     "lif": LIF, "if": IF, "adaptive_lif": AdaptiveLIF, "izhikevich": Izhikevich,
-    "maxplus_lif": MaxPlusLIF,
+    "maxplus_lif": MaxPlusLIF, "discrete_lif": DiscreteLIF,
 }
 
 

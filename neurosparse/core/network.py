@@ -146,7 +146,7 @@ class Network:
         n = as_count("n", n, low=1)
         if not isinstance(model, NeuronModel):
             raise ParameterError(f"model must be a neuron model (LIF, IF, AdaptiveLIF, "
-                                 f"Izhikevich, MaxPlusLIF), got {type(model).__name__}")
+                                 f"Izhikevich, MaxPlusLIF, DiscreteLIF), got {type(model).__name__}")
         model.check_size(n)
         ports = dict(ports or {})
         if len(ports) > MAX_PORTS:

@@ -46,6 +46,10 @@ Each step, for every neuron population in the order they were added:
      :math:`u \leftarrow u + h\,a\,(b (v - v_r) - u)`.
    * MaxPlusLIF: :math:`v \leftarrow \max(v - \lambda, I_{ext} + \sum_k x_k)`, the sum over
      the delta-port input arriving at :math:`t` (so step 4 adds nothing more).
+   * DiscreteLIF: :math:`v \leftarrow \beta v + X - v_{th} R` ("subtract"),
+     :math:`\beta (1 - R) v + X` ("zero") or :math:`\beta v + X` ("none"), with
+     :math:`X = I_{ext} + \sum_k x_k` as MaxPlusLIF and :math:`R` the previous step's spike;
+     it has no reset of its own in step 5.
 3. **Threshold** on the integrated value: :math:`v > v_{th}` (Izhikevich
    :math:`v \ge v_{peak}`), refractory neurons excluded.
 4. **Delta ports**: :math:`v \mathrel{+}= \sum w` arriving this step, except on refractory
@@ -89,7 +93,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import IF, LIF, AdaptiveLIF, Izhikevich, MaxPlusLIF
+from neurosparse.core.models import IF, LIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF
 from neurosparse.core.synapses import ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError
 
@@ -283,12 +287,13 @@ class _NeuronGroup:
         self.dt = dt
         self.model = pop.model
         self.par = {f.name: _per_neuron(getattr(pop.model, f.name), n)
-                    for f in fields(pop.model)}
+                    for f in fields(pop.model) if not isinstance(getattr(pop.model, f.name), str)}
+        self.prev_spike = np.zeros(n)  # DiscreteLIF: the spike of the previous step, reset now
         self.port_names = list(pop.ports)
         self.ports = list(pop.ports.values())
         self.has_conductance = any(isinstance(s, ConductanceSynapse) for s in self.ports)
         self.exact = isinstance(pop.model, (LIF, IF)) and not self.has_conductance
-        self.refractory_steps = np.floor(self.par["t_ref"] / dt + 1e-3).astype(np.int64)
+        self.refractory_steps = np.floor(self.par.get("t_ref", np.zeros(n)) / dt + 1e-3).astype(np.int64)
         self.last_spike = np.full(n, np.iinfo(np.int64).min // 2, np.int64)
         # injected currents: the constants summed in the order added, one TimedArray
         self.i_const = np.zeros(n)
@@ -300,7 +305,7 @@ class _NeuronGroup:
                 self.i_const = self.i_const + _per_neuron(cur.amplitude, n)
         init = pop.initial
         default_v = (pop.model.v_r if isinstance(pop.model, Izhikevich)
-                     else pop.model.v_init if isinstance(pop.model, (IF, MaxPlusLIF))
+                     else pop.model.v_init if isinstance(pop.model, (IF, MaxPlusLIF, DiscreteLIF))
                      else pop.model.v_rest)
         self.v = _per_neuron(init.get("v", default_v), n).copy()
         self.second = {AdaptiveLIF: "w", Izhikevich: "u"}.get(type(pop.model))
@@ -378,7 +383,21 @@ class _NeuronGroup:
         integrating = t - self.last_spike >= self.refractory_steps
         v0 = self.v
         model = self.model
-        if isinstance(model, MaxPlusLIF):  # delta input enters the maximum of this step
+        if isinstance(model, DiscreteLIF):  # snnTorch's Leaky; the reset is the next step's
+            x_in = i_ext
+            for k in range(len(self.ports)):
+                x_in = x_in + arrived[k]
+            beta, v_th = par["beta"], par["v_th"]
+            if model.reset == "subtract":
+                v_new = beta * v0 + x_in - self.prev_spike * v_th
+            elif model.reset == "zero":
+                v_new = beta * ((1.0 - self.prev_spike) * v0) + x_in
+            else:
+                v_new = beta * v0 + x_in
+            fired = v_new > v_th
+            self.prev_spike = fired.astype(np.float64)
+            arrived[:] = 0.0
+        elif isinstance(model, MaxPlusLIF):  # delta input enters the maximum of this step
             x_in = i_ext
             for k in range(len(self.ports)):
                 x_in = x_in + arrived[k]
@@ -423,7 +442,7 @@ class _NeuronGroup:
         if isinstance(model, Izhikevich):
             v[spikes] = par["c"][spikes]
             self.u[spikes] += par["d"][spikes]
-        else:
+        elif not isinstance(model, DiscreteLIF):
             v[spikes] = par["v_reset"][spikes]
             if isinstance(model, AdaptiveLIF):
                 self.u[spikes] += par["b"][spikes]

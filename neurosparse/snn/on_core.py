@@ -1,10 +1,11 @@
-r"""Run a trained, hardened UltraLIF classifier on the event core.
+r"""Run a trained spiking classifier (hardened UltraLIF or surrogate LIF) on the event core.
 
 As :math:`\varepsilon \to 0` an UltraLIF neuron becomes the tropical LIF
 :math:`V_t = \max(V_{t-1} + \log\beta,\, X_t)` with Heaviside spikes and reset to zero
 (see :mod:`neurosparse.snn.ultralif`), which is the core's :class:`~neurosparse.MaxPlusLIF`
-with ``leak = -log(beta)``. :func:`run_on_core` maps a :class:`SpikingClassifier` onto the
-core and runs test samples through it:
+with ``leak = -log(beta)``; the surrogate-gradient LIF baseline (snnTorch's ``Leaky``) is the
+core's :class:`~neurosparse.DiscreteLIF`. :func:`run_on_core` maps a :class:`SpikingClassifier`
+of either onto the core and runs test samples through it:
 
 * **Input layer, on the host.** The inputs are real-valued (pixel intensities, event
   counts), so the first layer's drive :math:`X_1(t) = W_1 x_t + b_1` is computed on the
@@ -14,8 +15,10 @@ core and runs test samples through it:
   :math:`l-1` through delta synapses of weight :math:`W_l` (float32, as trained) and delay
   one step, so torch step :math:`t` of layer :math:`l` runs at core step :math:`t + l - 1`;
   the bias :math:`b_l` is a current switched on for exactly the steps that carry that
-  layer's input (zero before and after, so no spike comes from an empty step: a neuron
-  whose membrane is at most the threshold stays there under zero input).
+  layer's input (zero before and after: before, the membrane stays at its initial zero;
+  a max-plus neuron at most at threshold stays there under zero input, while a discrete
+  LIF may still fire from its residual membrane after the window, which costs events but
+  reaches no layer within the steps run).
 * **Readout, event-driven.** A non-spiking accumulator (an :class:`~neurosparse.IF` neuron
   with an unreachable threshold and delta synapses :math:`W_r`) sums the last hidden
   layer's spikes; the logits are its final value divided by :math:`T`, plus :math:`b_r`,
@@ -27,8 +30,8 @@ what the core did, per sample: neuron updates over ``T + depth`` steps (the pipe
 included), spikes, synaptic events, plus the host layer; ``dense_ops`` and ``dense_params``
 are those of one copy.
 
-UltraDLIF is not mapped (its gap junctions read neighbours' membranes every step, which an
-event core has no means to carry), nor the surrogate LIF (snnTorch's reset by subtraction).
+UltraDLIF is not mapped: its gap junctions read neighbours' membranes every step, which an
+event core has no means to carry.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 try:
     import torch
@@ -49,13 +52,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise MissingDependencyError("neurosparse.snn needs torch: pip install 'neurosparse[snn]'") from exc
 
 from neurosparse._validation import as_count, as_float_param
-from neurosparse.core import IF, DeltaSynapse, FromSparse, MaxPlusLIF, Network, TimedArray
+from neurosparse.core import IF, DeltaSynapse, DiscreteLIF, FromSparse, MaxPlusLIF, Network, TimedArray
 from neurosparse.errors import ParameterError
 from neurosparse.optrace import LayerCounts, OpTrace
 from neurosparse.snn.classifier import SpikingClassifier
-from neurosparse.snn.ultralif import UltraLIF
+from neurosparse.snn.ultralif import SurrogateLIF, UltraLIF
 
-__all__ = ["CoreRun", "run_on_core", "build_core_network"]
+__all__ = ["CoreRun", "build_core_network", "core_model", "run_on_core"]
 
 #: Threshold of the readout accumulator: never reached.
 _NO_THRESHOLD = 1e300
@@ -88,22 +91,32 @@ class CoreRun:
         return float(np.mean(self.logits.argmax(1) == np.asarray(y)))
 
 
-def _check_model(model: SpikingClassifier) -> list[UltraLIF]:
+def _check_model(model: SpikingClassifier) -> list[UltraLIF | SurrogateLIF]:
     if not isinstance(model, SpikingClassifier):
         raise ParameterError(f"model must be a SpikingClassifier, got {type(model).__name__}")
     neurons = list(model.neurons)
     for k, neuron in enumerate(neurons):
-        if type(neuron) is not UltraLIF:
+        if type(neuron) not in (UltraLIF, SurrogateLIF):
             raise ParameterError(
                 f"hidden layer {k + 1} is {type(neuron).__name__}: the event core runs hardened UltraLIF "
-                "layers (UltraDLIF's gap junctions and the surrogate LIF's subtractive reset have no "
-                "event-core form)")
-        if neuron.reset != "zero":
+                "and surrogate-LIF layers (UltraDLIF's gap junctions read neighbours' membranes every "
+                "step, which has no event-core form)")
+        if type(neuron) is UltraLIF and neuron.reset != "zero":
             raise ParameterError(f"hidden layer {k + 1}: reset must be 'zero' (V * (1 - S)) to map onto "
                                  f"MaxPlusLIF, got {neuron.reset!r}")
         if not neuron.threshold > 0:
             raise ParameterError(f"hidden layer {k + 1}: threshold must be > 0, got {neuron.threshold:g}")
     return neurons
+
+
+def core_model(neuron: UltraLIF | SurrogateLIF) -> MaxPlusLIF | DiscreteLIF:
+    """The event-core model of a hidden layer: hardened UltraLIF -> MaxPlusLIF
+    (``leak = -log beta``, reset to 0); SurrogateLIF -> DiscreteLIF with the same beta
+    and threshold values PyTorch uses (float32 buffers) and the same reset."""
+    if isinstance(neuron, SurrogateLIF):
+        return DiscreteLIF(beta=float(neuron._beta.clamp(0, 1)), v_th=float(neuron._threshold),
+                           reset=neuron.reset)
+    return MaxPlusLIF(leak=-math.log(neuron.beta), v_th=neuron.threshold, v_reset=0.0)
 
 
 def _weights(linear: torch.nn.Linear) -> tuple[np.ndarray, np.ndarray]:
@@ -138,9 +151,7 @@ def build_core_network(model: SpikingClassifier, x: np.ndarray, *, dt: float = 1
     for k, (linear, neuron) in enumerate(zip(model.linears, neurons)):
         w, b = _weights(linear)
         n = w.shape[0]
-        net.add_population(f"h{k + 1}", batch * n,
-                           MaxPlusLIF(leak=-math.log(neuron.beta), v_th=neuron.threshold, v_reset=0.0),
-                           ports={"x": DeltaSynapse()})
+        net.add_population(f"h{k + 1}", batch * n, core_model(neuron), ports={"x": DeltaSynapse()})
         if k == 0:  # host layer: W1 x_t + b1, per sample, as one current per step
             drive = np.einsum("tbi,oi->tbo", x, w.astype(np.float64)) + b
             net.add_current("h1", TimedArray(_window(drive.reshape(n_steps, -1), 0), dt=dt))
@@ -193,13 +204,13 @@ def _per_copy(trace: OpTrace, batch: int) -> OpTrace:
 
 def run_on_core(model: SpikingClassifier, x: np.ndarray, *, batch_size: int = 100, dt: float = 1e-3,
                 threads: int | None = 1, progress: bool | None = None) -> CoreRun:
-    """Run ``model`` with binary spikes (eps -> 0) on the event core over ``x`` ``[T, n, n_in]``.
+    """Run ``model`` with binary spikes on the event core over ``x`` ``[T, n, n_in]``.
 
     Parameters
     ----------
     model
         A :class:`SpikingClassifier` of UltraLIF layers (trained soft or hardened; the core
-        always runs the hard limit).
+        always runs the eps -> 0 limit) or of surrogate-LIF layers.
     x
         Time-first inputs ``[T, n, n_in]``.
     batch_size

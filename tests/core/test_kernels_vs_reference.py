@@ -21,7 +21,7 @@ import neurosparse as ns
 from neurosparse.core import reference, runner
 
 DT = 1e-4
-MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif")
+MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif")
 PORT_KINDS = ("current", "conductance", "delta")
 CURRENTS = ("none", "scalar", "per_neuron", "timed", "timed_per_neuron", "scalar_and_timed")
 
@@ -60,6 +60,7 @@ SCALES = {
                        e_rev=(0.0, -80e-3)),
     # max-plus LIF: input and current in units of v (threshold about 1), delta ports only
     "maxplus_lif": dict(current=0.5, w_current=0.0, w_cond=0.0, w_delta=0.7, e_rev=(0.0, 0.0)),
+    "discrete_lif": dict(current=0.3, w_current=0.0, w_cond=0.0, w_delta=0.5, e_rev=(0.0, 0.0)),
 }
 
 
@@ -83,6 +84,9 @@ def make_model(kind, n, hetero, rng):
         return ns.AdaptiveLIF(tau_m=p(15e-3, 0.5), v_rest=-70e-3, v_th=p(-50e-3, 0.1),
                               v_reset=p(-65e-3, 0.1), t_ref=t_ref, r_m=p(100e6, 0.3),
                               tau_w=p(100e-3, 0.5), a=p(2e-9, 1.0), b=p(30e-12, 1.0))
+    if kind == "discrete_lif":
+        return ns.DiscreteLIF(beta=p(0.8, 0.2), v_th=p(1.0, 0.2), v_init=p(0.2, 1.0),
+                              reset=str(rng.choice(["subtract", "zero", "none"])))
     if kind == "maxplus_lif":
         return ns.MaxPlusLIF(leak=p(0.1, 0.9), v_th=p(1.0, 0.2), v_reset=p(-0.1, 1.0), t_ref=t_ref,
                              v_init=p(0.2, 1.0))
@@ -119,7 +123,7 @@ def build_network(spec):
         model = make_model(kind, n, hetero, rng)
         ports, kinds = {}, []
         for m, port_kind in enumerate(ps["ports"]):
-            port_kind = "delta" if kind == "maxplus_lif" else port_kind  # its only port kind
+            port_kind = "delta" if kind in ("maxplus_lif", "discrete_lif") else port_kind  # delta only
             tau = rng.uniform(1e-3, 20e-3)
             if ps["tau_s_equals_tau_m"] and m == 0 and kind == "lif" and np.ndim(model.tau_m) == 0:
                 tau = model.tau_m
@@ -144,8 +148,10 @@ def build_network(spec):
             values = amp * rng.uniform(-0.5, 2, (int(rng.integers(1, 20)), n))
             net.add_current(name, ns.TimedArray(values, dt=every * DT))
         if ps["random_state"]:
-            v_lo = {"izhikevich": -70e-3, "if": -5e-3, "maxplus_lif": -0.5}.get(kind, -70e-3)
-            v_hi = {"izhikevich": -30e-3, "if": 20e-3, "maxplus_lif": 1.0}.get(kind, -50e-3)
+            v_lo = {"izhikevich": -70e-3, "if": -5e-3, "maxplus_lif": -0.5,
+                    "discrete_lif": -0.5}.get(kind, -70e-3)
+            v_hi = {"izhikevich": -30e-3, "if": 20e-3, "maxplus_lif": 1.0,
+                    "discrete_lif": 1.5}.get(kind, -50e-3)
             values = {"v": rng.uniform(v_lo, v_hi, n)}
             if kind == "adaptive_lif":
                 values["w"] = rng.uniform(0, 50e-12, n)
