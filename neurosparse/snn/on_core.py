@@ -232,6 +232,8 @@ def run_on_core(model: SpikingClassifier, x: np.ndarray, *, batch_size: int = 10
         raise ParameterError(f"x must be time-first [T, n, features], got shape {x.shape}")
     batch_size = as_count("batch_size", batch_size, low=1)
     n_steps, n_items, _ = x.shape
+    if n_steps < 1 or n_items < 1:
+        raise ParameterError(f"x needs at least one step and one sample, got shape {x.shape}")
     depth = len(neurons)
     w1, _ = _weights(model.linears[0])
     w_r, b_r = _weights(model.readout)

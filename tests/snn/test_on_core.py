@@ -88,7 +88,13 @@ def test_unmappable_neurons_are_refused_by_name():
         run_on_core(model, np.zeros((2, 3, 4)), progress=False)
 
 
-def test_bad_input_shape_is_named():
+def test_bad_input_is_named():
     model = SpikingClassifier(4, 6, 2)
     with pytest.raises(ParameterError, match=r"x must be \[T, batch, 4\]"):
         run_on_core(model, np.zeros((2, 3, 5)), progress=False)
+    with pytest.raises(ParameterError, match="at least one step and one sample"):
+        run_on_core(model, np.zeros((2, 0, 4)), progress=False)
+    with pytest.raises(ParameterError, match="x must be finite"):
+        run_on_core(model, np.full((2, 3, 4), np.nan), progress=False)
+    with pytest.raises(ParameterError, match="batch_size"):
+        run_on_core(model, np.zeros((2, 3, 4)), batch_size=0, progress=False)
