@@ -15,10 +15,10 @@ of either onto the core and runs test samples through it:
   :math:`l-1` through delta synapses of weight :math:`W_l` (float32, as trained) and delay
   one step, so torch step :math:`t` of layer :math:`l` runs at core step :math:`t + l - 1`;
   the bias :math:`b_l` is a current switched on for exactly the steps that carry that
-  layer's input (zero before and after: before, the membrane stays at its initial zero;
-  a max-plus neuron at most at threshold stays there under zero input, while a discrete
-  LIF may still fire from its residual membrane after the window, which costs events but
-  reaches no layer within the steps run).
+  layer's input (zero before, so the membrane stays at its initial zero; after the window,
+  zero for a max-plus layer, which then cannot fire again, and a large negative current
+  for a discrete LIF, which could otherwise keep firing from its residual membrane: the
+  chip's reset between samples, so the trace holds no spikes past a layer's window).
 * **Readout, event-driven.** A non-spiking accumulator (an :class:`~neurosparse.IF` neuron
   with an unreachable threshold and delta synapses :math:`W_r`) sums the last hidden
   layer's spikes; the logits are its final value divided by :math:`T`, plus :math:`b_r`,
@@ -62,6 +62,9 @@ __all__ = ["CoreRun", "build_core_network", "core_model", "run_on_core"]
 
 #: Threshold of the readout accumulator: never reached.
 _NO_THRESHOLD = 1e300
+#: Current that silences a DiscreteLIF layer once its input window has passed (as a chip
+#: resets a layer between samples); far below any membrane a trained layer reaches.
+_SILENCE = -1e12
 
 
 @dataclass
@@ -124,18 +127,19 @@ def _weights(linear: torch.nn.Linear) -> tuple[np.ndarray, np.ndarray]:
             linear.bias.detach().cpu().numpy().astype(np.float64))
 
 
-def _window(values: np.ndarray, start: int) -> np.ndarray:
-    """Rows: ``start`` zero rows, the ``values`` rows, then a zero row (held from then on)."""
+def _window(values: np.ndarray, start: int, after: float) -> np.ndarray:
+    """Rows: ``start`` zero rows, the ``values`` rows, then a row of ``after`` (held)."""
     rows = np.zeros((start + values.shape[0] + 1, values.shape[1]))
     rows[start:start + values.shape[0]] = values
+    rows[-1] = after
     return rows
 
 
 def build_core_network(model: SpikingClassifier, x: np.ndarray, *, dt: float = 1e-3,
                        seed: int = 0) -> Network:
-    """The core network running ``model`` (hardened) on the batch ``x`` ``[T, B, n_in]``.
+    """The core network running ``model`` (with binary spikes) on the batch ``x`` ``[T, B, n_in]``.
 
-    Populations ``h1 .. hL`` (``B * hidden`` MaxPlusLIF each) and ``readout``
+    Populations ``h1 .. hL`` (``B * hidden`` MaxPlusLIF or DiscreteLIF each) and ``readout``
     (``B * n_out`` accumulators), with spikes of every hidden layer monitored. Run it for
     ``(T + L) * dt``; see the module docstring for the timing.
     """
@@ -151,13 +155,17 @@ def build_core_network(model: SpikingClassifier, x: np.ndarray, *, dt: float = 1
     for k, (linear, neuron) in enumerate(zip(model.linears, neurons)):
         w, b = _weights(linear)
         n = w.shape[0]
-        net.add_population(f"h{k + 1}", batch * n, core_model(neuron), ports={"x": DeltaSynapse()})
+        layer_model = core_model(neuron)
+        net.add_population(f"h{k + 1}", batch * n, layer_model, ports={"x": DeltaSynapse()})
+        # after its window a max-plus layer is silent under zero input; a discrete LIF could
+        # still fire from its residual membrane, so it is silenced (no wasted events)
+        after = _SILENCE if isinstance(layer_model, DiscreteLIF) else 0.0
         if k == 0:  # host layer: W1 x_t + b1, per sample, as one current per step
             drive = np.einsum("tbi,oi->tbo", x, w.astype(np.float64)) + b
-            net.add_current("h1", TimedArray(_window(drive.reshape(n_steps, -1), 0), dt=dt))
+            net.add_current("h1", TimedArray(_window(drive.reshape(n_steps, -1), 0, after), dt=dt))
         else:
             net.add_current(f"h{k + 1}", TimedArray(
-                _window(np.tile(b, (n_steps, batch)), k), dt=dt))
+                _window(np.tile(b, (n_steps, batch)), k, after), dt=dt))
             blocks = sp.block_diag([sp.csr_matrix(w.T)] * batch, format="csr")
             net.connect(f"h{k}", f"h{k + 1}", "x", FromSparse(blocks), delay=dt)
     w_r, _ = _weights(model.readout)

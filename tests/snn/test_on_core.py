@@ -51,6 +51,16 @@ def test_core_spikes_and_logits_equal_the_hardened_torch_model(neuron):
     assert run.accuracy(y) == 1.0
 
 
+@pytest.mark.parametrize("neuron", ["ultralif", "surrogate"])
+def test_no_layer_spikes_outside_its_window(neuron):
+    """The trace counts only the model's spikes: the core's spike count equals PyTorch's."""
+    model, x = _active_model(neuron=neuron, seed=4), _inputs(seed=5)
+    _, want_spikes = _torch_hard(model, x)
+    run = run_on_core(model, x, batch_size=30, progress=False)
+    for k, want in enumerate(want_spikes):
+        assert run.trace.layers[f"h{k + 1}"].spikes == want.sum()
+
+
 def test_results_do_not_depend_on_the_batch_split():
     model, x = _active_model(seed=2), _inputs(seed=3)
     whole = run_on_core(model, x, batch_size=30, progress=False)
