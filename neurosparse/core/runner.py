@@ -7,7 +7,7 @@ from dataclasses import fields, is_dataclass
 
 import numba
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from neurosparse.core.kernels import P_MONITORED, kernel_features, run_chunk_parallel, single_thread_kernel
 from neurosparse.core.recording import (

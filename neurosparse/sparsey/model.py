@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from neurosparse._seed import SeedLike, as_generator
 from neurosparse.errors import ParameterError
