@@ -198,8 +198,8 @@ def _host_layer(x: np.ndarray, w: np.ndarray) -> LayerCounts:
 
 def _per_copy(trace: OpTrace, batch: int) -> OpTrace:
     """The batch run's trace with ``n_samples = batch`` and one copy's dense sizes."""
-    out = OpTrace(n_samples=batch, n_steps=trace.n_steps, dt=trace.dt, source="neurosparse.core (UltraLIF)",
-                  value_bytes=trace.value_bytes)
+    out = OpTrace(n_samples=batch, n_steps=trace.n_steps, dt=trace.dt,
+                  source="neurosparse.core (SpikingClassifier)", value_bytes=trace.value_bytes)
     for layer in trace.layers.values():
         if layer.kind == "projection":
             layer.dense_ops /= batch  # (B n_pre)(B n_post) -> B n_pre n_post
@@ -228,7 +228,7 @@ def run_on_core(model: SpikingClassifier, x: np.ndarray, *, batch_size: int = 10
     threads
         Numba threads for the core (results do not depend on it).
     progress
-        tqdm bar over batches (default: on a terminal).
+        tqdm bar over batches (default: shown when there are several batches; False hides it).
 
     Returns
     -------
