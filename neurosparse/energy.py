@@ -6,7 +6,7 @@ A recipe is a TOML file::
     description = "optional free text"
 
     [model]
-    kind = "network"          # network | snn_digits | delta_video | optrace
+    kind = "network"          # network | snn_digits | delta_video | ultralif_core | optrace
     name = "cuba"             # kind-specific options follow
     n = 4000
     duration = 1.0
@@ -36,6 +36,11 @@ Model kinds (each returns one or more named OpTraces, "variants"):
   weights are read); needs the ``snn`` extra.
 * ``delta_video``: the conv net on moving digits of ``simulations/delta_video.py``:
   variants dense, zero-skipping and delta (needs the ``snn`` extra).
+* ``ultralif_core``: an UltraLIF and a surrogate-LIF classifier trained on one task of
+  ``simulations/ultralif_on_core.py`` (``task``, ``T``, ``depth``, ``sparsity``, ``seed``,
+  ``epochs``, ``hidden``, ``lr_ultralif``, ``lr_surrogate``); variants: the soft UltraLIF
+  network as PyTorch computes it, the hardened one and the surrogate one as PyTorch computes
+  them and as the event core runs them (needs the ``snn`` extra).
 * ``optrace``: a saved OpTrace JSON (``path``), to price any model's counts.
 
 :func:`run_recipe` returns the priced results; :func:`render_report` writes
@@ -184,17 +189,26 @@ def _snn_digits_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[s
     return {"run": trace}, info
 
 
-def _delta_video_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+def _script_traces(name: str, opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    """``energy_traces(**opts)`` of ``simulations/<name>.py``."""
     import importlib.util
 
-    script = Path(__file__).resolve().parents[1] / "simulations" / "delta_video.py"
-    spec = importlib.util.spec_from_file_location("_delta_video", script)
+    script = Path(__file__).resolve().parents[1] / "simulations" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_{name}", script)
     if spec is None or not script.is_file():
-        raise ParameterError(f"the delta_video model needs {script}")
+        raise ParameterError(f"the {name} model needs {script}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses in the script look their module up here
     spec.loader.exec_module(module)
     return module.energy_traces(**opts)
+
+
+def _delta_video_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    return _script_traces("delta_video", opts)
+
+
+def _ultralif_core_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
+    return _script_traces("ultralif_on_core", opts)
 
 
 def _optrace_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
@@ -208,6 +222,8 @@ MODEL_OPTIONS: dict[str, set[str] | None] = {
     "network": {"name", "n", "duration", "seed"},
     "snn_digits": {"n_steps", "epochs", "seed", "batch_size"},
     "delta_video": None,  # Config fields of simulations/delta_video.py, plus inference_batch
+    "ultralif_core": {"task", "T", "depth", "sparsity", "seed", "epochs", "hidden", "lr_ultralif",
+                      "lr_surrogate"},
     "optrace": {"path"},
 }
 
@@ -215,6 +231,7 @@ MODEL_KINDS: dict[str, Callable[[dict[str, Any]], tuple[dict[str, OpTrace], dict
     "network": _network_traces,
     "snn_digits": _snn_digits_traces,
     "delta_video": _delta_video_traces,
+    "ultralif_core": _ultralif_core_traces,
     "optrace": _optrace_traces,
 }
 

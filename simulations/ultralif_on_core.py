@@ -110,6 +110,35 @@ def run_one(task: str, T: int, depth: int, lam: float, seed: int, data: tuple, l
     return row
 
 
+def energy_traces(task: str = "digits", T: int = 4, depth: int = 3, sparsity: float = 0.0, seed: int = 0,
+                  epochs: int = 30, hidden: int = 128, lr_ultralif: float = 3e-3,
+                  lr_surrogate: float = 3e-3) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One task's networks as energy-report variants (``neurosparse energy``, kind ``ultralif_core``).
+
+    Trains UltraLIF and the surrogate LIF (no learning-rate search: ``lr_*`` as given) and
+    returns their test-set traces: ``ultralif soft`` (PyTorch), ``ultralif hardened`` and
+    ``surrogate`` (PyTorch counts, as a GPU runs them), ``ultralif hardened, event core``
+    and ``surrogate, event core`` (the core's own traces), with the accuracies in ``info``.
+    """
+    cmp = _compare_module()
+    x_tr, y_tr, x_te, y_te = cmp.load_task(task, int(T))
+    kw = dict(depth=int(depth), n_hidden=int(hidden), epochs=int(epochs), sparsity=float(sparsity),
+              seed=int(seed))
+    ultra = train_classifier(x_tr, y_tr, x_te, y_te, neuron="ultralif", lr=float(lr_ultralif), **kw)
+    surrogate = train_classifier(x_tr, y_tr, x_te, y_te, neuron="surrogate", lr=float(lr_surrogate), **kw)
+    hard = copy.deepcopy(ultra.model).harden()
+    core = run_on_core(hard, x_te, batch_size=100, progress=False)
+    surrogate_core = run_on_core(surrogate.model, x_te, batch_size=100, progress=False)
+    traces = {"ultralif soft": _torch_trace(ultra.model, x_te), "ultralif hardened": _torch_trace(hard, x_te),
+              "surrogate": _torch_trace(surrogate.model, x_te), "ultralif hardened, event core": core.trace,
+              "surrogate, event core": surrogate_core.trace}
+    info = {"model": f"SpikingClassifier, {depth} hidden layers of {hidden}, {task}, T = {T}",
+            "accuracy_ultralif_soft": ultra.accuracy, "accuracy_ultralif_hardened": core.accuracy(y_te),
+            "accuracy_surrogate": surrogate_core.accuracy(y_te), "test_samples": int(len(y_te)),
+            "sparsity_lambda": float(sparsity), "seed": int(seed)}
+    return traces, info
+
+
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mean and sample sd over seeds of every numeric column, per configuration."""
     keys = sorted({(r["task"], r["T"], r["depth"], r["sparsity"]) for r in rows})

@@ -117,3 +117,22 @@ def test_unknown_model_options_are_named(tmp_path):
                     '[pricing]\ntargets = ["loihi"]\n')
     with pytest.raises(ParameterError, match="neurons.*allowed: duration, n, name, seed"):
         load_recipe(path)
+
+
+def test_ultralif_core_recipe_prices_pytorch_and_event_core_variants(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "u.toml"
+    path.write_text('title = "u"\n[model]\nkind = "ultralif_core"\ntask = "digits"\nT = 2\ndepth = 2\n'
+                    'epochs = 2\nhidden = 16\nlr_ultralif = 0.01\nlr_surrogate = 0.01\n'
+                    '[pricing]\ntargets = ["loihi"]\nmodes = ["auto"]\n')
+    result = run_recipe(path)
+    assert set(result.traces) == {"ultralif soft", "ultralif hardened", "surrogate",
+                                  "ultralif hardened, event core", "surrogate, event core"}
+    core, torch_hard = result.traces["ultralif hardened, event core"], result.traces["ultralif hardened"]
+    # the core runs the same hardened network: same spikes; two more steps of pipeline fill
+    assert core.totals()["spikes"] == pytest.approx(torch_hard.totals()["spikes"])
+    assert core.n_steps == 2 + 2 and core.n_samples == result.model_info["test_samples"]
+    soft = result.traces["ultralif soft"].totals()
+    assert soft["effective_acs"] == 0 and soft["effective_macs"] > 0  # sigmoid "spikes" multiply
+    assert 0 <= result.model_info["accuracy_ultralif_hardened"] <= 1
+    assert len(result.priced) == 5
