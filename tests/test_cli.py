@@ -72,3 +72,12 @@ def test_bench_against_brian2_standalone_adds_ratio(capsys):
     assert r["ratio_vs_brian2_standalone"] == pytest.approx(
         r["sim_seconds"] / r["brian2_standalone_sim_seconds"])
     assert r["brian2_standalone_rate_hz"] > 0
+
+
+def test_bench_ttfr_measures_warm_and_cold_starts(capsys):
+    status, out, _ = run_cli(capsys, "bench", "cuba", "--n", "400", "--duration", "0.05",
+                             "--repeats", "1", "--ttfr", "--json")
+    assert status == 0
+    r = json.loads(out)
+    # a cold start compiles the kernels (seconds); a warm one loads them from the cache
+    assert r["time_to_first_result_cold_seconds"] > r["time_to_first_result_seconds"] + 1.0
