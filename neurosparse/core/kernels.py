@@ -415,6 +415,17 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     m = hi - lo
     g0 = start + lo
     toff = _timed_row(a, p, t)
+    tstride = 0
+    if toff >= 0 and a.pop_info[p, P_TIMED_COLS] > 1:
+        tstride = 1
+    # the discrete-time maps take only delta input, summed in their own pass: none of the
+    # port passes below apply to them
+    if model == MODEL_MAXPLUS:
+        n_out = _maxplus_pass(a, p, lo, hi, t, out, toff, tstride)
+        _reset(a, p, out, n_out)
+        return n_out
+    if model == MODEL_DISCRETE_LIF:
+        return _discrete_lif_pass(a, p, lo, hi, t, out, toff, tstride)  # its reset is delayed
     for li in range(m):
         drive[li] = 0.0
     if exact == 0:
@@ -442,9 +453,6 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
             _conductance_pass(syn[s0:s0 + m], ring[row, s0:s0 + m], gsum, gesum,
                               a.port_erev[ps + k], decay, m, ring_on)
     # pass 2: membrane
-    tstride = 0
-    if toff >= 0 and a.pop_info[p, P_TIMED_COLS] > 1:
-        tstride = 1
     n_out = 0
     if model == MODEL_LIF and exact == 1 and stride == 0 and toff < 0:
         r_m = P[ROW_A + 2, col]
@@ -452,10 +460,6 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
                         P[ROW_A, col] + r_m * P[ROW_I_EXT, col], P[ROW_A + 1, col], r_m,
                         P[ROW_V_TH, col])
         n_out = _collect(flag, m, g0, out, m)
-    elif model == MODEL_MAXPLUS:
-        n_out = _maxplus_pass(a, p, lo, hi, t, out, toff, tstride)
-    elif model == MODEL_DISCRETE_LIF:
-        return _discrete_lif_pass(a, p, lo, hi, t, out, toff, tstride)  # its reset is delayed
     elif model == MODEL_LIF and exact == 1:
         for li in range(m):
             i = lo + li
@@ -546,7 +550,7 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     # pass 3: delta ports (after threshold, before reset); refractory neurons ignore them
     # (Brian2 holds a variable marked ``unless refractory`` fixed while refractory)
     for k in range(nports):
-        if a.port_kind[ps + k] != PORT_DELTA or a.port_ring[ps + k] == 0 or model == MODEL_MAXPLUS:
+        if a.port_kind[ps + k] != PORT_DELTA or a.port_ring[ps + k] == 0:
             continue
         s0 = base + k * n + lo
         for li in range(m):

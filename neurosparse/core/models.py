@@ -456,17 +456,6 @@ class DiscreteLIF(NeuronModel):
             raise ParameterError(f"DiscreteLIF.reset must be one of {DISCRETE_RESETS}, got {self.reset!r}")
         self.heterogeneous_size()
 
-    def heterogeneous_size(self) -> int | None:
-        sizes = {np.shape(v)[0] for v in (self.beta, self.v_th, self.v_init) if np.ndim(v) == 1}
-        if len(sizes) > 1:
-            raise ParameterError(f"DiscreteLIF: per-neuron parameter arrays have different lengths "
-                                 f"{sorted(sizes)}; they must all have one value per neuron")
-        return sizes.pop() if sizes else None
-
-    def check_size(self, n: int) -> None:
-        for name in ("beta", "v_th", "v_init"):
-            check_length(f"DiscreteLIF.{name}", getattr(self, name), n)
-
     def initial_v(self) -> float | np.ndarray:
         return self.v_init
 

@@ -383,10 +383,12 @@ class _NeuronGroup:
         integrating = t - self.last_spike >= self.refractory_steps
         v0 = self.v
         model = self.model
-        if isinstance(model, DiscreteLIF):  # snnTorch's Leaky; the reset is the next step's
+        if model.delta_ports_only:  # discrete-time maps: this step's delta input is their X
             x_in = i_ext
             for k in range(len(self.ports)):
                 x_in = x_in + arrived[k]
+            arrived[:] = 0.0
+        if isinstance(model, DiscreteLIF):  # snnTorch's Leaky; the reset is the next step's
             beta, v_th = par["beta"], par["v_th"]
             if model.reset == "subtract":
                 v_new = beta * v0 + x_in - self.prev_spike * v_th
@@ -396,14 +398,9 @@ class _NeuronGroup:
                 v_new = beta * v0 + x_in
             fired = v_new > v_th
             self.prev_spike = fired.astype(np.float64)
-            arrived[:] = 0.0
         elif isinstance(model, MaxPlusLIF):  # delta input enters the maximum of this step
-            x_in = i_ext
-            for k in range(len(self.ports)):
-                x_in = x_in + arrived[k]
             v_new = np.maximum(v0 - par["leak"], x_in)
             fired = integrating & (v_new > par["v_th"])
-            arrived[:] = 0.0
         elif isinstance(model, Izhikevich):
             inv_c = 1.0 / par["c_m"]
             u0 = self.u

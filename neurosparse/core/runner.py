@@ -56,6 +56,9 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     n_cols = len(compiled.monitor_columns)
     every = a.rec_every if n_cols else 0
     arrays = a._replace(rec_every=every)
+    # compiled with only the paths this network can take (STDP, general neuron update,
+    # Poisson sampling): less to compile on a cold start
+    serial_kernel = single_thread_kernel(*kernel_features(arrays.pop_info, arrays.has_plastic))
 
     t0 = net.t_steps
     t_end = t0 + n_steps
@@ -80,10 +83,7 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
             rec_buf = np.empty((n_rec_max, n_cols))
             tic = time.perf_counter()
             if threads == 1:
-                # compiled with only the paths this network can take (STDP, general
-                # neuron update, Poisson sampling): less to compile on a cold start
-                kernel = single_thread_kernel(*kernel_features(arrays.pop_info, arrays.has_plastic))
-                t_done, n_spk, n_rec = kernel(
+                t_done, n_spk, n_rec = serial_kernel(
                     arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
                     counts[t - t0:], events[t - t0:], scratch)
             else:
