@@ -34,6 +34,7 @@ import importlib.util
 import json
 import platform
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,37 +77,66 @@ def _torch_trace(model, x: np.ndarray):
     return hw.count(model, xt, n_samples=xt.shape[1])
 
 
-def run_one(task: str, T: int, depth: int, lam: float, seed: int, data: tuple, lrs: dict[str, float],
-            epochs: int, n_hidden: int) -> dict[str, Any]:
-    """Train both networks, run UltraLIF hardened on the core, and price all three."""
+@dataclass
+class TrainedPair:
+    """Both networks of one configuration, trained, and their five priced variants."""
+
+    ultra: Any  # TrainResult of UltraLIF (soft)
+    surrogate: Any  # TrainResult of the surrogate LIF
+    hard: Any  # the UltraLIF network hardened (eps -> 0)
+    core: Any  # CoreRun of ``hard``
+    surrogate_core: Any  # CoreRun of the surrogate network
+    traces: dict[str, Any]  # variant name -> OpTrace (see :data:`VARIANTS`)
+
+
+#: The variants priced: PyTorch counts (as a GPU runs them) and the event core's own traces.
+VARIANTS = ("ultralif soft", "ultralif hardened", "surrogate", "ultralif hardened, event core",
+            "surrogate, event core")
+
+
+def train_and_run(data: tuple, *, depth: int, hidden: int, epochs: int, sparsity: float, seed: int,
+                  lr_ultralif: float, lr_surrogate: float) -> TrainedPair:
+    """Train UltraLIF and the surrogate LIF on ``data``, harden UltraLIF, run both binary
+    networks over the test set on the event core and count every variant."""
     x_tr, y_tr, x_te, y_te = data
-    ultra = train_classifier(x_tr, y_tr, x_te, y_te, neuron="ultralif", depth=depth, n_hidden=n_hidden,
-                             epochs=epochs, lr=lrs["ultralif"], sparsity=lam, seed=seed)
-    surrogate = train_classifier(x_tr, y_tr, x_te, y_te, neuron="surrogate", depth=depth, n_hidden=n_hidden,
-                                 epochs=epochs, lr=lrs["surrogate"], sparsity=lam, seed=seed)
+    kw = dict(depth=int(depth), n_hidden=int(hidden), epochs=int(epochs), sparsity=float(sparsity),
+              seed=int(seed))
+    ultra = train_classifier(x_tr, y_tr, x_te, y_te, neuron="ultralif", lr=float(lr_ultralif), **kw)
+    surrogate = train_classifier(x_tr, y_tr, x_te, y_te, neuron="surrogate", lr=float(lr_surrogate), **kw)
     hard = copy.deepcopy(ultra.model).harden()
-    hard_acc = evaluate(hard, x_te, y_te)[0]
     core = run_on_core(hard, x_te, batch_size=100, progress=False)
     surrogate_core = run_on_core(surrogate.model, x_te, batch_size=100, progress=False)
-    core_trace = core.trace
-    totals = core_trace.totals()
+    traces = dict(zip(VARIANTS, (_torch_trace(ultra.model, x_te), _torch_trace(hard, x_te),
+                                 _torch_trace(surrogate.model, x_te), core.trace, surrogate_core.trace)))
+    return TrainedPair(ultra, surrogate, hard, core, surrogate_core, traces)
+
+
+def run_one(task: str, T: int, depth: int, lam: float, seed: int, data: tuple, lrs: dict[str, float],
+            epochs: int, n_hidden: int) -> dict[str, Any]:
+    """Train both networks, run both binary ones on the core, and price every variant."""
+    x_te, y_te = data[2], data[3]
+    pair = train_and_run(data, depth=depth, hidden=n_hidden, epochs=epochs, sparsity=lam, seed=seed,
+                         lr_ultralif=lrs["ultralif"], lr_surrogate=lrs["surrogate"])
+    core, surrogate_core = pair.core, pair.surrogate_core
+    totals = core.trace.totals()
     row = {"task": task, "T": T, "depth": depth, "sparsity": lam, "seed": seed,
            "lr_ultralif": lrs["ultralif"], "lr_surrogate": lrs["surrogate"],
-           "soft_accuracy": ultra.accuracy, "hardened_torch_accuracy": hard_acc,
-           "core_accuracy": core.accuracy(y_te), "surrogate_accuracy": surrogate.accuracy,
+           "soft_accuracy": pair.ultra.accuracy,
+           "hardened_torch_accuracy": evaluate(pair.hard, x_te, y_te)[0],
+           "core_accuracy": core.accuracy(y_te), "surrogate_accuracy": pair.surrogate.accuracy,
            "surrogate_core_accuracy": surrogate_core.accuracy(y_te),
-           "core_torch_spike_agreement": spike_agreement(core, hard, x_te),
-           "surrogate_core_torch_spike_agreement": spike_agreement(surrogate_core, surrogate.model, x_te),
+           "core_torch_spike_agreement": spike_agreement(core, pair.hard, x_te),
+           "surrogate_core_torch_spike_agreement": spike_agreement(surrogate_core, pair.surrogate.model,
+                                                                   x_te),
            "core_seconds": core.seconds,
            "core_spikes_per_sample": totals["spikes"], "core_events_per_sample": totals["synaptic_events"],
            "core_host_macs_per_sample": totals["effective_macs"],
            "hidden_spike_rate": float(np.mean([s.mean() for s in core.spikes]))}
-    # the core's trace prices the event-driven chip; a GPU runs the hardened net as PyTorch does
-    priced = {"soft": _torch_trace(ultra.model, x_te), "hard": _torch_trace(hard, x_te), "core": core_trace,
-              "surrogate": _torch_trace(surrogate.model, x_te), "surrogate_core": surrogate_core.trace}
-    for label, trace in priced.items():
+    # column prefixes of the priced variants (the results tables use them)
+    labels = dict(zip(VARIANTS, ("soft", "hard", "surrogate", "core", "surrogate_core")))
+    for variant, trace in pair.traces.items():
         for target, joules in energy_per_sample(trace).items():
-            row[f"{label}_{target}_uj"] = 1e6 * joules
+            row[f"{labels[variant]}_{target}_uj"] = 1e6 * joules
     return row
 
 
@@ -120,23 +150,16 @@ def energy_traces(task: str = "digits", T: int = 4, depth: int = 3, sparsity: fl
     ``surrogate`` (PyTorch counts, as a GPU runs them), ``ultralif hardened, event core``
     and ``surrogate, event core`` (the core's own traces), with the accuracies in ``info``.
     """
-    cmp = _compare_module()
-    x_tr, y_tr, x_te, y_te = cmp.load_task(task, int(T))
-    kw = dict(depth=int(depth), n_hidden=int(hidden), epochs=int(epochs), sparsity=float(sparsity),
-              seed=int(seed))
-    ultra = train_classifier(x_tr, y_tr, x_te, y_te, neuron="ultralif", lr=float(lr_ultralif), **kw)
-    surrogate = train_classifier(x_tr, y_tr, x_te, y_te, neuron="surrogate", lr=float(lr_surrogate), **kw)
-    hard = copy.deepcopy(ultra.model).harden()
-    core = run_on_core(hard, x_te, batch_size=100, progress=False)
-    surrogate_core = run_on_core(surrogate.model, x_te, batch_size=100, progress=False)
-    traces = {"ultralif soft": _torch_trace(ultra.model, x_te), "ultralif hardened": _torch_trace(hard, x_te),
-              "surrogate": _torch_trace(surrogate.model, x_te), "ultralif hardened, event core": core.trace,
-              "surrogate, event core": surrogate_core.trace}
+    data = _compare_module().load_task(task, int(T))
+    pair = train_and_run(data, depth=depth, hidden=hidden, epochs=epochs, sparsity=sparsity, seed=seed,
+                         lr_ultralif=lr_ultralif, lr_surrogate=lr_surrogate)
+    y_te = data[3]
     info = {"model": f"SpikingClassifier, {depth} hidden layers of {hidden}, {task}, T = {T}",
-            "accuracy_ultralif_soft": ultra.accuracy, "accuracy_ultralif_hardened": core.accuracy(y_te),
-            "accuracy_surrogate": surrogate_core.accuracy(y_te), "test_samples": int(len(y_te)),
+            "accuracy_ultralif_soft": pair.ultra.accuracy,
+            "accuracy_ultralif_hardened": pair.core.accuracy(y_te),
+            "accuracy_surrogate": pair.surrogate_core.accuracy(y_te), "test_samples": int(len(y_te)),
             "sparsity_lambda": float(sparsity), "seed": int(seed)}
-    return traces, info
+    return pair.traces, info
 
 
 def summarize(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
