@@ -79,5 +79,6 @@ def test_bench_ttfr_measures_warm_and_cold_starts(capsys):
                              "--repeats", "1", "--ttfr", "--json")
     assert status == 0
     r = json.loads(out)
-    # a cold start compiles the kernels (seconds); a warm one loads them from the cache
-    assert r["time_to_first_result_cold_seconds"] > r["time_to_first_result_seconds"] + 1.0
+    # a cold start runs the interpreted first tier (the kernel compiles in the background)
+    assert r["time_to_first_result_cold_engine"] == "numpy"
+    assert 0 < r["time_to_first_result_cold_seconds"] < 60

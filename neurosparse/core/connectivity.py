@@ -2,8 +2,9 @@
 
 Every rule returns ``(indptr, indices)``: for presynaptic neuron ``i`` its targets are
 ``indices[indptr[i]:indptr[i+1]]``, sorted ascending (the kernels rely on sorted rows).
-Stochastic rules draw from a ``numpy.random.Generator`` in Numba; the same seed gives the
-same connectivity bit for bit.
+Stochastic rules draw from a ``numpy.random.Generator`` in Numba (small
+:class:`FixedProbability` projections in NumPy, with the same draws); the same seed gives
+the same connectivity bit for bit.
 
 Rules: :class:`AllToAll`, :class:`FixedProbability` (independent Bernoulli per pair, as
 Brian2's ``connect(p=...)``), :class:`FixedInDegree`, :class:`FixedOutDegree`,
@@ -81,8 +82,11 @@ class FixedProbability(ConnectionRule):
 
     def build(self, n_pre, n_post, same, rng):
         mean = self.p * n_pre * n_post
-        cap = int(mean + 8 * np.sqrt(mean + 1) + 1024)
         exclude_self = same and not self.allow_self
+        if n_pre * (mean / max(n_pre, 1) + 1) <= NUMPY_BUILD_MAX_DRAWS:
+            # small: vectorised NumPy, the same draws and result, and no Numba compilation
+            return (*_bernoulli_rows_numpy(n_pre, n_post, self.p, exclude_self, rng), None)
+        cap = int(mean + 8 * np.sqrt(mean + 1) + 1024)
         while True:
             state = rng.bit_generator.state
             indptr, indices, ok = _bernoulli_rows(n_pre, n_post, self.p, exclude_self, cap, rng)
@@ -213,6 +217,58 @@ def csr_from_pairs(pre: np.ndarray, post: np.ndarray, n_pre: int):
     indptr = np.zeros(n_pre + 1, dtype=INDPTR_DTYPE)
     np.cumsum(counts, out=indptr[1:])
     return indptr, indices, order
+
+
+#: :class:`FixedProbability` builds in NumPy up to this many geometric draws (about one per
+#: synapse plus one per row), in Numba above (compiled once, then faster and leaner)
+NUMPY_BUILD_MAX_DRAWS = 4_000_000
+
+
+def _bernoulli_rows_numpy(n_pre: int, n_post: int, p: float, exclude_self: bool,
+                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bernoulli_rows` in NumPy: the same stream of geometric gaps, drawn in one
+    block, cut into rows, with the generator left in the same state."""
+    indptr = np.zeros(n_pre + 1, INDPTR_DTYPE)
+    if p <= 0.0 or n_pre == 0:
+        return indptr, np.zeros(0, INDEX_DTYPE)
+    if p >= 1.0:  # every pair, no draws
+        cols = np.tile(np.arange(n_post, dtype=INDEX_DTYPE), n_pre)
+        rows = np.repeat(np.arange(n_pre), n_post)
+        keep = cols != rows if exclude_self else np.ones(cols.size, bool)
+        np.cumsum(np.bincount(rows[keep], minlength=n_pre), out=indptr[1:])
+        return indptr, cols[keep]
+    state = rng.bit_generator.state
+    mean = n_pre * (n_post * p + 1)
+    size = int(mean + 6 * np.sqrt(mean) + 64)
+    while True:
+        pos = np.cumsum(rng.geometric(p, size=size))
+        # a row's gaps run until its position passes n_post - 1: the row starting after
+        # draw k ends at draw nxt[k]; the rows are the chain of ends from the first
+        nxt = np.searchsorted(pos, pos + (n_post + 1)).tolist()
+        end = int(np.searchsorted(pos, n_post + 1))
+        ends = []
+        for _ in range(n_pre):
+            if end >= size:
+                break
+            ends.append(end)
+            end = nxt[end]
+        rng.bit_generator.state = state
+        if len(ends) == n_pre:
+            break
+        size *= 2  # too few draws for every row: the same draws with a longer block
+    ends_arr = np.asarray(ends, np.int64)
+    used = int(ends_arr[-1]) + 1
+    rng.geometric(p, size=used)  # advance the generator past exactly the draws used
+    lengths = np.diff(ends_arr, prepend=-1)  # draws per row, its overshoot included
+    row = np.repeat(np.arange(n_pre), lengths)
+    row_base = np.repeat(np.concatenate([[0], pos[ends_arr[:-1]]]), lengths)
+    col = pos[:used] - row_base - 1
+    keep = np.ones(used, bool)
+    keep[ends_arr] = False
+    if exclude_self:
+        keep &= col != row
+    np.cumsum(np.bincount(row[keep], minlength=n_pre), out=indptr[1:])
+    return indptr, col[keep].astype(INDEX_DTYPE)
 
 
 @njit(cache=True)

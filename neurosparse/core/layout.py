@@ -84,7 +84,7 @@ def estimate_memory(net) -> int:
         per_syn += 0.0 if _scalar(spec.weight) and spec.plasticity is None else 4.0
         if spec.delay is not None and not _scalar(spec.delay):
             per_syn += 2.0
-            if not callable(spec.delay):  # a callable's delays are known only once drawn
+            if not callable(spec.delay) and np.size(spec.delay):  # a callable's: known once drawn
                 max_delay = max(max_delay, int(np.max(spec.delay) / net.dt + 0.5))
         elif spec.delay is not None:
             max_delay = max(max_delay, int(float(spec.delay) / net.dt + 0.5))

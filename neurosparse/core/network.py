@@ -362,7 +362,7 @@ class Network:
 
     # ---------------------------------------------------------------------- run
     def run(self, duration: float, threads: int | None = None,
-            progress: bool | None = None):
+            progress: bool | None = None, engine: str | None = None):
         """Simulate ``duration`` seconds and return a :class:`~neurosparse.core.recording.Recording`.
 
         Parameters
@@ -374,15 +374,25 @@ class Network:
             on). Results are identical bit for bit whatever the thread count.
         progress
             Show a tqdm progress bar (default: only on a terminal and for long runs).
+        engine
+            ``"numba"``: the compiled kernels. ``"numpy"``: the interpreted first tier
+            (networks of homogeneous LIF populations with current ports, no STDP or Poisson
+            groups; one thread). ``"auto"``: the interpreter while the kernel is not yet
+            compiled on this machine and the run is short, the kernel otherwise. Results are
+            identical bit for bit. Default: ``NEUROSPARSE_ENGINE``, else ``"auto"``
+            (see :mod:`neurosparse.core.tiers`).
         """
         from neurosparse.core.runner import run_network
+        from neurosparse.core.tiers import check_engine
 
+        check_engine(engine)
         duration = as_float_param("duration", duration, low=0, low_inclusive=False,
                                   allow_array=False)
         n_steps = _whole_steps("duration", duration, self.dt)
         compiled = self.compile()
         t_start = time.perf_counter()
-        rec = run_network(self, compiled, n_steps, threads=threads, progress=progress)
+        rec = run_network(self, compiled, n_steps, threads=threads, progress=progress,
+                          engine=engine)
         rec.timings.setdefault("run_seconds", time.perf_counter() - t_start)
         return rec
 

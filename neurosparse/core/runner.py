@@ -9,6 +9,7 @@ import numba
 import numpy as np
 from tqdm import tqdm
 
+from neurosparse.core import interpreter, tiers
 from neurosparse.core.kernels import P_MONITORED, kernel_features, run_chunk_parallel, single_thread_kernel
 from neurosparse.core.recording import (
     Recording,
@@ -34,16 +35,30 @@ def default_threads(n_neurons: int) -> int:
 
 
 def run_network(net, compiled, n_steps: int, threads: int | None = None,
-                progress: bool | None = None) -> Recording:
-    """Run ``n_steps`` steps of ``net`` (already compiled) and return the recording."""
+                progress: bool | None = None, engine: str | None = None) -> Recording:
+    """Run ``n_steps`` steps of ``net`` (already compiled) and return the recording.
+
+    ``engine``: ``"numba"`` (the compiled kernels), ``"numpy"`` (the interpreted first tier,
+    one thread, fused-LIF networks only) or ``"auto"`` (see :mod:`neurosparse.core.tiers`);
+    default from ``NEUROSPARSE_ENGINE``, else ``"auto"``.
+    """
     a = compiled.arrays
     n_total = int(compiled.starts[-1])
+    engine = tiers.check_engine(engine)
+    threads_given = threads is not None
     if threads is None:
         threads = default_threads(n_total)
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not (
             1 <= threads <= numba.config.NUMBA_NUM_THREADS):
         raise ParameterError(f"threads must be an integer in [1, {numba.config.NUMBA_NUM_THREADS}] "
                              f"(the cores Numba can use), got {threads!r}")
+    if engine == "numpy":
+        if not interpreter.supports(a):
+            raise ParameterError(
+                "engine='numpy' runs only networks of homogeneous LIF populations with one or "
+                "two current ports, without STDP or Poisson groups; use engine='numba' or 'auto'")
+        if threads_given and threads != 1:
+            raise ParameterError(f"engine='numpy' runs on one thread; got threads={threads}")
     rng = np.random.default_rng(net._run_seed.spawn(1)[0])
     P = len(compiled.names)
     J = len(compiled.proj_names)
@@ -58,12 +73,24 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     arrays = a._replace(rec_every=every)
     # compiled with only the paths this network can take (STDP, general neuron update,
     # Poisson sampling): less to compile on a cold start
-    serial_kernel = single_thread_kernel(*kernel_features(arrays.pop_info, arrays.has_plastic))
+    features = kernel_features(arrays.pop_info, arrays.has_plastic)
+    serial_kernel = single_thread_kernel(*features)
 
     t0 = net.t_steps
     t_end = t0 + n_steps
     counts = np.zeros((n_steps, P), np.int32)
     events = np.zeros((n_steps, J), np.int64)
+    if engine == "auto":
+        engine = "numba"
+        if (threads == 1 and interpreter.supports(a)
+                and tiers.interpreter_seconds(n_total, n_steps) <= tiers.INTERPRETER_BUDGET_SECONDS
+                and not tiers.kernel_ready(serial_kernel, (
+                    arrays, t0, t0 + 1, rng, spk_t, spk_i, 0, np.empty((0, n_cols)), 0, counts,
+                    events, scratch))):
+            engine = "numpy"
+            tiers.compile_in_background(features)
+    if engine == "numpy":
+        return _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, progress)
     spike_parts_t, spike_parts_i, rec_parts = [], [], []
     timings = {"build_seconds": compiled.build_seconds}
     compile_seconds = 0.0
@@ -111,10 +138,42 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     finally:
         bar.close()
     net.t_steps = t_end
-    timings.update(compile_seconds=compile_seconds, sim_seconds=sim_seconds, threads=threads)
-
+    timings.update(compile_seconds=compile_seconds, sim_seconds=sim_seconds, threads=threads,
+                   engine="numba")
     all_t = np.concatenate(spike_parts_t) if spike_parts_t else np.zeros(0, np.int64)
     all_i = np.concatenate(spike_parts_i) if spike_parts_i else np.zeros(0, np.int64)
+    return _recording(net, compiled, t0, t_end, counts, events, all_t, all_i, rec_parts, timings)
+
+
+def _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, progress) -> Recording:
+    """Run on the interpreted first tier (:mod:`neurosparse.core.interpreter`)."""
+    n_steps = t_end - t0
+    bar = tqdm(total=n_steps, unit="step", disable=(not progress) if progress is not None else None,
+               leave=False, mininterval=0.5)
+    tic = time.perf_counter()
+    try:
+        all_t, all_i, rec = interpreter.run_steps(arrays, t0, t_end, compiled.starts,
+                                                  on_progress=bar.update)
+    finally:
+        bar.close()
+    sim_seconds = time.perf_counter() - tic
+    net.t_steps = t_end
+    interpreter.count(arrays, compiled.starts, t0, all_t, all_i, counts, events)
+    monitored = arrays.pop_info[:, P_MONITORED][np.searchsorted(compiled.starts, all_i, side="right") - 1]
+    keep = monitored == 1
+    timings = {"build_seconds": compiled.build_seconds, "compile_seconds": 0.0,
+               "sim_seconds": sim_seconds, "threads": 1, "engine": "numpy"}
+    return _recording(net, compiled, t0, t_end, counts, events, all_t[keep], all_i[keep], [rec],
+                      timings)
+
+
+def _recording(net, compiled, t0, t_end, counts, events, all_t, all_i, rec_parts,
+               timings) -> Recording:
+    """Assemble the Recording (and its OpTrace) of a finished run."""
+    a = compiled.arrays
+    P = len(compiled.names)
+    n_steps = t_end - t0
+    every = a.rec_every if compiled.monitor_columns else 0
     spikes = {}
     for p, name in enumerate(compiled.names):
         if not a.pop_info[p, P_MONITORED]:

@@ -87,3 +87,36 @@ def test_generated_connectivity_is_reproducible():
     c = build(ns.FixedProbability(0.1), seed=4)
     np.testing.assert_array_equal(a[1], b[1])
     assert not np.array_equal(a[1][:100], c[1][:100])
+
+
+@pytest.mark.parametrize(("p", "n_pre", "n_post", "exclude_self"), [
+    (0.02, 2000, 2000, False), (0.02, 500, 700, True), (0.5, 300, 300, True),  # inversion
+    (0.34, 200, 200, False), (0.9, 100, 50, True), (0.999, 40, 40, True),  # NumPy's search branch
+    (3e-4, 3000, 3000, False), (1.0, 30, 30, True), (1.0, 20, 30, False), (0.0, 10, 10, False),
+    (0.01, 1, 3, False)])
+def test_numpy_builder_draws_exactly_what_the_numba_builder_draws(p, n_pre, n_post, exclude_self):
+    """Small FixedProbability projections are built in NumPy (no compilation on a cold
+    start): the same synapses, and the generator left in the same state."""
+    from neurosparse.core.connectivity import _bernoulli_rows, _bernoulli_rows_numpy
+
+    for seed in range(3):
+        rng_numba, rng_numpy = np.random.default_rng(seed), np.random.default_rng(seed)
+        indptr, indices, ok = _bernoulli_rows(n_pre, n_post, p, exclude_self, 10**6, rng_numba)
+        indptr_np, indices_np = _bernoulli_rows_numpy(n_pre, n_post, p, exclude_self, rng_numpy)
+        assert ok
+        np.testing.assert_array_equal(indptr_np, indptr)
+        np.testing.assert_array_equal(indices_np, indices[:indptr[-1]])
+        assert indices_np.dtype == np.int32 and indptr_np.dtype == np.int64
+        assert rng_numpy.bit_generator.state == rng_numba.bit_generator.state
+
+
+def test_fixed_probability_is_the_same_built_either_way(monkeypatch):
+    """The size threshold between the two builders does not change a network."""
+    from neurosparse.core import connectivity
+
+    rule = ns.FixedProbability(0.05, allow_self=False)
+    small = rule.build(400, 400, True, np.random.default_rng(7))
+    monkeypatch.setattr(connectivity, "NUMPY_BUILD_MAX_DRAWS", 0)
+    large = rule.build(400, 400, True, np.random.default_rng(7))
+    for x, y in zip(small[:2], large[:2]):
+        np.testing.assert_array_equal(x, y)

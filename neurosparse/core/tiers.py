@@ -1,0 +1,103 @@
+"""Which engine runs a network: the compiled Numba kernel, or the interpreted first tier.
+
+The kernels are compiled on their first use after installing and kept in Numba's on-disk
+cache for every later process. That first compilation takes several seconds, longer than
+simulating a small network. So, with ``engine="auto"`` (the default), a run whose kernel is
+not in the cache yet, that the interpreter supports (:func:`neurosparse.core.interpreter.supports`)
+and that it would finish within :data:`INTERPRETER_BUDGET_SECONDS`, is run by the
+interpreter, with identical results, while a background process compiles the kernel into
+the cache for the next run. Everything else runs the kernel.
+
+``NEUROSPARSE_ENGINE`` (``auto``, ``numba`` or ``numpy``) sets the default engine;
+``NEUROSPARSE_BACKGROUND_COMPILE=0`` turns the background compilation off.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from neurosparse.errors import ParameterError
+
+ENGINES = ("auto", "numba", "numpy")
+ENGINE_ENV = "NEUROSPARSE_ENGINE"
+BACKGROUND_ENV = "NEUROSPARSE_BACKGROUND_COMPILE"
+#: ``auto`` interprets a run only when it is expected to take at most this long: compiling
+#: the kernel takes about 5 s on a 2-core VM, so longer runs are better compiled
+INTERPRETER_BUDGET_SECONDS = 2.0
+# the interpreter's cost per step (s) and per neuron-step, measured on CUBA on a 2-core VM
+# (about 40 us per step at 4,000 neurons plus the spikes); generous, so the estimate errs
+# toward compiling
+_STEP_SECONDS = 30e-6
+_NEURON_STEP_SECONDS = 10e-9
+
+_background: dict[tuple, subprocess.Popen] = {}
+
+
+def check_engine(engine: str | None) -> str:
+    """``engine`` or the default from ``NEUROSPARSE_ENGINE``, validated."""
+    if engine is None:
+        engine = os.environ.get(ENGINE_ENV, "auto")
+        what = f"{ENGINE_ENV} (environment)"
+    else:
+        what = "engine"
+    if engine not in ENGINES:
+        raise ParameterError(f"{what} must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
+
+
+def interpreter_seconds(n_neurons: int, n_steps: int) -> float:
+    """A generous estimate of the interpreter's time for a run."""
+    return n_steps * (_STEP_SECONDS + _NEURON_STEP_SECONDS * n_neurons)
+
+
+def kernel_ready(dispatcher, args: tuple) -> bool:
+    """Whether ``dispatcher`` can run ``args`` without compiling: compiled in this process
+    already, or in Numba's on-disk cache for this code and these argument types.
+
+    It reads the cache index the way Numba's own lookup does (without initialising the
+    code generator); if Numba's internals ever change shape it answers True, so the run
+    takes the compiled path as it would without this check.
+    """
+    try:
+        sig = tuple(dispatcher.typeof_pyval(a) for a in args)
+        if sig in dispatcher.overloads:
+            return True
+        cache = dispatcher._cache
+        if not getattr(cache, "_enabled", False):
+            return False
+
+        class _AnyTarget:  # the index key's middle part names the CPU; matched loosely
+            def magic_tuple(self):
+                return None
+
+        key = cache._index_key(sig, _AnyTarget())
+        index = cache._cache_file._load_index()
+        return any(k[0] == key[0] and k[2] == key[2] for k in index)
+    except Exception:  # noqa: BLE001 - any change in Numba's internals: assume compiled
+        return True
+
+
+def compile_in_background(features: tuple[bool, bool, bool]) -> None:
+    """Start a detached, low-priority process that compiles the single-thread kernel
+    variant ``features`` into Numba's on-disk cache (once per process and variant)."""
+    if os.environ.get(BACKGROUND_ENV, "1") == "0":
+        return
+    proc = _background.get(features)
+    if proc is not None and proc.poll() is None:
+        return
+    cmd = [sys.executable, "-m", "neurosparse.core.precompile", "--variant",
+           *("1" if f else "0" for f in features), "--nice"]
+    try:
+        _background[features] = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+    except OSError:  # no process can be started here: the next run compiles in the foreground
+        pass
+
+
+def wait_for_background(timeout: float | None = None) -> None:
+    """Wait for the background compilations this process started (tests, benchmarks)."""
+    for proc in list(_background.values()):
+        proc.wait(timeout=timeout)
