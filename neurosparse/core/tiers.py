@@ -26,11 +26,11 @@ BACKGROUND_ENV = "NEUROSPARSE_BACKGROUND_COMPILE"
 #: ``auto`` interprets a run only when it is expected to take at most this long: compiling
 #: the kernel takes about 5 s on a 2-core VM, so longer runs are better compiled
 INTERPRETER_BUDGET_SECONDS = 2.0
-# the interpreter's cost per step (s) and per neuron-step, measured on CUBA on a 2-core VM
-# (about 40 us per step at 4,000 neurons plus the spikes); generous, so the estimate errs
-# toward compiling
+# the interpreter's cost per step (s) and per neuron-step: on CUBA on a 2-core VM it took
+# 38 us per step at 1,000 neurons and 13 ns per neuron-step at 64,000; generous, so the
+# estimate errs toward compiling
 _STEP_SECONDS = 30e-6
-_NEURON_STEP_SECONDS = 10e-9
+_NEURON_STEP_SECONDS = 20e-9
 
 _background: dict[tuple, subprocess.Popen] = {}
 
