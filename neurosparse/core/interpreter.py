@@ -3,8 +3,8 @@
 On the very first run after installing, the Numba kernel must be compiled (several seconds),
 which for a small network takes longer than simulating it. For networks the fused LIF path
 covers (every neuron population a homogeneous exact LIF with one or two current ports, no
-plasticity, no Poisson groups; spike-time inputs allowed) this module runs the same steps
-as the kernel with vectorised NumPy on the same :class:`~neurosparse.core.kernels.NetArrays`,
+plasticity; Poisson and spike-time inputs allowed) this module runs the same steps as the
+kernel with vectorised NumPy on the same :class:`~neurosparse.core.kernels.NetArrays`,
 so a first result needs no compilation at all. The runner picks it only while the kernel
 is not yet in Numba's on-disk cache (see :mod:`neurosparse.core.tiers`).
 
@@ -13,7 +13,10 @@ state left in the arrays are identical bit for bit (``tests/core/test_interprete
 
 * element-wise float64 operations with the same association as ``_lif_fused``;
 * every synaptic addition through ``np.add.at``, which adds unbuffered and in order, in the
-  kernel's order for each target: spikes in index order, synapses in row order.
+  kernel's order for each target: spikes in index order, synapses in row order;
+* Poisson groups draw from the run's generator call for call as the kernel does (NumPy's
+  and Numba's ``Generator.geometric`` and ``random`` are the same algorithms on the same
+  bit generator).
 
 Two things make it fast enough (about 40 us per step at 4,000 neurons):
 
@@ -40,9 +43,78 @@ _PROGRESS_EVERY = 500
 
 
 def supports(arrays: K.NetArrays) -> bool:
-    """Whether the interpreter can run this network: the kernel variant without STDP, the
-    general neuron update and the Poisson sampler."""
-    return K.kernel_features(arrays.pop_info, arrays.has_plastic) == (False, False, False)
+    """Whether the interpreter can run this network: the kernel variants without STDP and
+    the general neuron update (every neuron population on the fused LIF path)."""
+    plastic, general, _ = K.kernel_features(arrays.pop_info, arrays.has_plastic)
+    return not plastic and not general
+
+
+@dataclass
+class _Poisson:
+    """A Poisson group, sampled as ``_emit_poisson`` samples it, from the same generator."""
+
+    start: int
+    n: int
+    prob: np.ndarray  # per source (or one value): spike probability per step
+    homogeneous: bool  # one probability for all, drawn by geometric skipping
+    timed_off: int  # the rate table (-1: none), rows of ``timed_cols`` every ``timed_every`` steps
+    timed_rows: int
+    timed_cols: int
+    timed_every: int
+
+    def emit(self, t: int, rng: np.random.Generator, timed: np.ndarray) -> np.ndarray:
+        prob = self.prob
+        if self.timed_off >= 0:
+            row = min(t // self.timed_every, self.timed_rows - 1)
+            off = self.timed_off + row * self.timed_cols
+            prob = prob * (timed[off: off + self.n] if self.timed_cols > 1 else timed[off])
+        if self.homogeneous:
+            p = float(prob[0])
+            if p <= 0.0:
+                return _NONE
+            if p >= 1.0:
+                return np.arange(self.start, self.start + self.n, dtype=np.int64)
+            out = []
+            j = -1
+            while True:  # one draw per call: the kernel's stream, draw for draw
+                j += int(rng.geometric(p))
+                if j >= self.n:
+                    break
+                out.append(j)
+            return np.array(out, np.int64) + self.start if out else _NONE
+        live = np.flatnonzero(prob > 0.0)  # the kernel draws only for these, in order
+        return live[rng.random(live.size) < prob[live]] + self.start
+
+    def draw_calls_per_step(self, timed: np.ndarray) -> float:
+        """Generator calls per step at the highest rate (the cost of interpreting it)."""
+        if not self.homogeneous:
+            return 1.0
+        scale = 1.0
+        if self.timed_off >= 0:
+            scale = float(timed[self.timed_off: self.timed_off + self.timed_rows * self.timed_cols].max(
+                initial=0.0))
+        return 1.0 + self.n * float(self.prob[0]) * scale
+
+
+def _poisson(inp: K.InputArrays, p: int) -> _Poisson:
+    info = inp.pop_info
+    start = int(info[p, K.P_START])
+    n = int(info[p, K.P_END]) - start
+    col, stride = int(info[p, K.P_COL]), int(info[p, K.P_STRIDE])
+    timed_off = int(info[p, K.P_TIMED_OFF])
+    timed_cols = int(info[p, K.P_TIMED_COLS]) if timed_off >= 0 else 1
+    homogeneous = stride == 0 and timed_cols == 1
+    prob = inp.params[ROW_V_TH, col + np.arange(1 if homogeneous else n) * stride]
+    if not homogeneous and prob.size != n:
+        prob = np.broadcast_to(prob, (n,))
+    return _Poisson(start, n, np.ascontiguousarray(prob, np.float64), homogeneous, timed_off,
+                    int(info[p, K.P_TIMED_ROWS]), timed_cols, int(info[p, K.P_TIMED_EVERY]))
+
+
+def draw_calls_per_step(a: K.NetArrays) -> float:
+    """Random-generator calls per step the interpreter makes for the Poisson groups."""
+    return sum(_poisson(a.inputs, p).draw_calls_per_step(a.inputs.timed)
+               for p in range(a.pop_info.shape[0]) if a.pop_info[p, K.P_KIND] == K.KIND_POISSON)
 
 
 @dataclass
@@ -91,7 +163,7 @@ def _fused_key(a: K.NeuronArrays, p: int) -> tuple:
 
 
 def _groups(a: K.NeuronArrays) -> tuple[list[_Group | int], np.ndarray, int]:
-    """The update units in population order (a merged group, or the index of a spike-time
+    """The update units in population order (a merged group, or the index of an input
     group), the map from kernel slot to private slot (-1: none) and the private size."""
     pop_info = a.pop_info
     units: list[_Group | int] = []
@@ -171,35 +243,31 @@ def _plan(sy: K.SynapseArrays, js: list[int], slot_map: np.ndarray, n_total: int
           hist_delay: int, direct: bool) -> _Plan:
     info = sy.proj_info
     deg = np.zeros(n_total, np.int64)
-    rows: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+    src, slots, weights, delays = [], [], [], []
     for j in js:
         p = int(info[j, K.J_SRC])
         start = int(sy.pop_info[p, K.P_START])
         n_src = int(sy.pop_info[p, K.P_END]) - start
         ip = int(info[j, K.J_IP_OFF])
-        indptr = sy.indptr[ip: ip + n_src + 1]
-        k = np.arange(indptr[0], indptr[-1])
-        slot = slot_map[int(info[j, K.J_SLOT_BASE]) + sy.indices[k].astype(np.int64)]
+        row_len = np.diff(sy.indptr[ip: ip + n_src + 1])
+        k = np.arange(sy.indptr[ip], sy.indptr[ip + n_src])
+        slots.append(slot_map[int(info[j, K.J_SLOT_BASE]) + sy.indices[k].astype(np.int64)])
         if info[j, K.J_W_HOM] == 1:
-            weight = np.full(k.size, sy.proj_hom_w[j])
-        else:
-            weight = sy.weights[k + info[j, K.J_W_SHIFT]].astype(np.float64)
+            weights.append(np.full(k.size, sy.proj_hom_w[j]))
+        else:  # float32 -> float64 is exact: the kernel adds the same numbers
+            weights.append(sy.weights[k + info[j, K.J_W_SHIFT]].astype(np.float64))
         if info[j, K.J_D_HOM] == 1:
-            delay = np.full(k.size, info[j, K.J_HOM_D], np.int64)
+            delays.append(np.full(k.size, info[j, K.J_HOM_D], np.int64))
         else:
-            delay = sy.delays[k + info[j, K.J_D_SHIFT]].astype(np.int64)
-        deg[start: start + n_src] += np.diff(indptr)
-        rows.append((start, n_src, np.repeat(np.arange(start, start + n_src), np.diff(indptr)),
-                     np.stack([slot, delay]), weight))
+            delays.append(sy.delays[k + info[j, K.J_D_SHIFT]].astype(np.int64))
+        deg[start: start + n_src] += row_len
+        src.append(np.repeat(np.arange(start, start + n_src), row_len))
     ptr = np.zeros(n_total + 1, np.int64)
     np.cumsum(deg, out=ptr[1:])
-    # place every projection's synapses after those of earlier projections in the same row
-    src = np.concatenate([r[2] for r in rows])
-    within = np.concatenate([r[3] for r in rows], axis=1)
-    weight = np.concatenate([r[4] for r in rows])
-    order = np.argsort(src, kind="stable")
-    return _Plan(ptr=ptr, slot=within[0][order], weight=weight[order],
-                 delay=None if direct else within[1][order], hist_delay=hist_delay)
+    # rows by source neuron; within a row, the projections in order, each in row order
+    order = np.argsort(np.concatenate(src), kind="stable")
+    return _Plan(ptr=ptr, slot=np.concatenate(slots)[order], weight=np.concatenate(weights)[order],
+                 delay=None if direct else np.concatenate(delays)[order], hist_delay=hist_delay)
 
 
 def _gather(plan: _Plan, spikes: np.ndarray) -> np.ndarray:
@@ -213,9 +281,11 @@ def _gather(plan: _Plan, spikes: np.ndarray) -> np.ndarray:
     return np.repeat(k0 - ends + lens, lens) + np.arange(total)
 
 
-def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, on_progress=None):
+def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, rng: np.random.Generator,
+              on_progress=None):
     """Run steps ``t0..t1-1`` of a network :func:`supports` accepts, updating ``a`` in place.
 
+    ``rng`` is the run's generator, drawn from exactly as the kernel draws from it.
     ``starts`` are the populations' first global indices (and the total); ``on_progress(k)``,
     if given, is called with the number of steps done since its last call.
 
@@ -230,6 +300,8 @@ def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, on_progress=
     nr, sy, inp = a.neurons, a.synapses, a.inputs
     n_total = int(starts[-1])
     units, slot_map, n_priv = _groups(nr)
+    units = [_poisson(inp, u) if isinstance(u, int) and inp.pop_info[u, K.P_KIND] == K.KIND_POISSON
+             else u for u in units]
     syn = np.zeros(n_priv)
     has = slot_map >= 0
     syn[slot_map[has]] = nr.syn[has]
@@ -255,6 +327,7 @@ def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, on_progress=
         emitted = inputs.get(t, {})
         # in population order, each part ascending: the step's spikes come out sorted
         step = [_update_group(u, v, refr, syn, ring_row) if isinstance(u, _Group)
+                else u.emit(t, rng, inp.timed) if isinstance(u, _Poisson)
                 else emitted.get(u, _NONE) for u in units]
         spikes = step[0] if len(step) == 1 else np.concatenate(step) if step else _NONE
         if spikes.size:

@@ -370,14 +370,14 @@ class Network:
         duration
             Seconds, > 0, a whole number of steps.
         threads
-            Numba threads (default: 1 for small networks, all cores from 50,000 neurons
+            Numba threads (default: 1 for small networks, all cores from 100,000 neurons
             on). Results are identical bit for bit whatever the thread count.
         progress
             Show a tqdm progress bar (default: only on a terminal and for long runs).
         engine
             ``"numba"``: the compiled kernels. ``"numpy"``: the interpreted first tier
-            (networks of homogeneous LIF populations with current ports, no STDP or Poisson
-            groups; one thread). ``"auto"``: the interpreter while the kernel is not yet
+            (networks of homogeneous LIF populations with current ports, without STDP;
+            one thread). ``"auto"``: the interpreter while the kernel is not yet
             compiled on this machine and the run is short, the kernel otherwise. Results are
             identical bit for bit. Default: ``NEUROSPARSE_ENGINE``, else ``"auto"``
             (see :mod:`neurosparse.core.tiers`).

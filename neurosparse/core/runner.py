@@ -56,7 +56,7 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
         if not interpreter.supports(a):
             raise ParameterError(
                 "engine='numpy' runs only networks of homogeneous LIF populations with one or "
-                "two current ports, without STDP or Poisson groups; use engine='numba' or 'auto'")
+                "two current ports, without STDP; use engine='numba' or 'auto'")
         if threads_given and threads != 1:
             raise ParameterError(f"engine='numpy' runs on one thread; got threads={threads}")
     rng = np.random.default_rng(net._run_seed.spawn(1)[0])
@@ -83,14 +83,15 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     if engine == "auto":
         engine = "numba"
         if (threads == 1 and interpreter.supports(a)
-                and tiers.interpreter_seconds(n_total, n_steps) <= tiers.INTERPRETER_BUDGET_SECONDS
+                and tiers.interpreter_seconds(n_total, n_steps, interpreter.draw_calls_per_step(a))
+                <= tiers.INTERPRETER_BUDGET_SECONDS
                 and not tiers.kernel_ready(serial_kernel, (
                     arrays, t0, t0 + 1, rng, spk_t, spk_i, 0, np.empty((0, n_cols)), 0, counts,
                     events, scratch))):
             engine = "numpy"
             tiers.compile_in_background(features)
     if engine == "numpy":
-        return _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, progress)
+        return _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, progress)
     spike_parts_t, spike_parts_i, rec_parts = [], [], []
     timings = {"build_seconds": compiled.build_seconds}
     compile_seconds = 0.0
@@ -145,14 +146,14 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     return _recording(net, compiled, t0, t_end, counts, events, all_t, all_i, rec_parts, timings)
 
 
-def _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, progress) -> Recording:
+def _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, progress) -> Recording:
     """Run on the interpreted first tier (:mod:`neurosparse.core.interpreter`)."""
     n_steps = t_end - t0
     bar = tqdm(total=n_steps, unit="step", disable=(not progress) if progress is not None else None,
                leave=False, mininterval=0.5)
     tic = time.perf_counter()
     try:
-        all_t, all_i, rec = interpreter.run_steps(arrays, t0, t_end, compiled.starts,
+        all_t, all_i, rec = interpreter.run_steps(arrays, t0, t_end, compiled.starts, rng,
                                                   on_progress=bar.update)
     finally:
         bar.close()

@@ -31,6 +31,7 @@ INTERPRETER_BUDGET_SECONDS = 2.0
 # estimate errs toward compiling
 _STEP_SECONDS = 30e-6
 _NEURON_STEP_SECONDS = 20e-9
+_DRAW_CALL_SECONDS = 3e-6
 
 _background: dict[tuple, subprocess.Popen] = {}
 
@@ -47,9 +48,11 @@ def check_engine(engine: str | None) -> str:
     return engine
 
 
-def interpreter_seconds(n_neurons: int, n_steps: int) -> float:
-    """A generous estimate of the interpreter's time for a run."""
-    return n_steps * (_STEP_SECONDS + _NEURON_STEP_SECONDS * n_neurons)
+def interpreter_seconds(n_neurons: int, n_steps: int, draw_calls_per_step: float = 0.0) -> float:
+    """A generous estimate of the interpreter's time for a run (``draw_calls_per_step``:
+    random-generator calls per step for Poisson groups)."""
+    return n_steps * (_STEP_SECONDS + _NEURON_STEP_SECONDS * n_neurons
+                      + _DRAW_CALL_SECONDS * draw_calls_per_step)
 
 
 def kernel_ready(dispatcher, args: tuple) -> bool:

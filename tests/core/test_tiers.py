@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from neurosparse.core import tiers
@@ -42,6 +43,31 @@ def test_auto_compiles_what_the_interpreter_cannot_run_or_would_run_too_long(aut
     monkeypatch.setattr(tiers, "INTERPRETER_BUDGET_SECONDS", 1e-3)
     assert cuba(200, seed=0).run(0.01).timings["engine"] == "numba"  # over the time budget
     assert auto == [(False, False, False)]
+
+
+def test_auto_interprets_poisson_driven_networks_too(auto, monkeypatch):
+    import neurosparse as ns
+
+    monkeypatch.setattr(tiers, "kernel_ready", lambda dispatcher, args: False)
+    net = ns.Network(seed=0)
+    net.add_input("noise", ns.PoissonGroup(200, 20.0))
+    net.add_population("a", 100, ns.LIF(), ports={"e": ns.CurrentSynapse()})
+    net.connect("noise", "a", "e", ns.FixedProbability(0.1), weight=1e-10)
+    assert net.run(0.05).timings["engine"] == "numpy"
+    assert auto == [(False, False, True)]
+
+
+def test_interpreter_estimate_counts_generator_calls():
+    import neurosparse as ns
+    from neurosparse.core import interpreter
+
+    net = ns.Network(seed=0)
+    net.add_input("one_rate", ns.PoissonGroup(1000, 50.0))  # geometric skipping: calls ~ spikes
+    net.add_input("rates", ns.PoissonGroup(10, np.full(10, 5.0)))  # one call per step
+    net.add_population("a", 10, ns.LIF(), ports={"e": ns.CurrentSynapse()})
+    calls = interpreter.draw_calls_per_step(net.compile().arrays)
+    assert calls == pytest.approx((1 + 1000 * 50.0 * 1e-4) + 1)
+    assert tiers.interpreter_seconds(10, 100, calls) > tiers.interpreter_seconds(10, 100)
 
 
 def test_interpreter_estimate_grows_with_neurons_and_steps():
