@@ -11,6 +11,7 @@ what the interpreted first tier starts in the background (:mod:`neurosparse.core
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import time
@@ -76,6 +77,36 @@ def compile_all(progress: bool = True) -> dict[str, float]:
     return out
 
 
+def _single_compiler(variant: tuple[str, ...]):
+    """An exclusive lock per cache directory and variant, or None if another process holds
+    it: processes started together on a cold cache (a sweep's workers) compile a variant
+    once, not each. Where file locks are unavailable every process compiles."""
+    import hashlib
+    import tempfile
+
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        return contextlib.nullcontext(True)
+    from numba.core.config import CACHE_DIR
+
+    # the cache is NUMBA_CACHE_DIR if set, else next to this installation's sources
+    key = hashlib.sha256(f"{CACHE_DIR}|{__file__}|{variant}".encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"neurosparse-compile-{key}.lock")
+
+    @contextlib.contextmanager
+    def held():
+        with open(path, "w") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+                return
+            yield True
+
+    return held()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m neurosparse.core.precompile",
                                      description=__doc__.splitlines()[0])
@@ -86,7 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.nice and hasattr(os, "nice"):
         os.nice(10)
     if args.variant:
-        compile_variant(*(v == "1" for v in args.variant))
+        with _single_compiler(tuple(args.variant)) as mine:
+            if mine:
+                compile_variant(*(v == "1" for v in args.variant))
     else:
         compile_all()
 

@@ -127,3 +127,15 @@ def test_precompiled_variant_is_ready_for_any_network_of_that_variant():
             np.zeros((6, 300), np.int64))
     assert tiers.kernel_ready(kernel, args)
     assert not tiers.kernel_ready(kernel, args[:-1] + (np.zeros((6, 300), np.float32),))
+
+
+def test_one_background_compiler_per_variant_and_cache():
+    """Processes started together on a cold cache compile each variant once: the second
+    compiler of a variant finds the lock held and leaves."""
+    from neurosparse.core.precompile import _single_compiler
+
+    with _single_compiler(("0", "0", "1")) as first:
+        with _single_compiler(("0", "0", "1")) as second, _single_compiler(("1", "0", "1")) as other:
+            assert (first, second, other) == (True, False, True)
+    with _single_compiler(("0", "0", "1")) as again:
+        assert again
