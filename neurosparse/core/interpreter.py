@@ -1,17 +1,20 @@
-"""The interpreted first tier: the fused-LIF kernel variant, step for step in NumPy.
+"""The interpreted first tier: the single-thread kernel, step for step in NumPy.
 
 On the very first run after installing, the Numba kernel must be compiled (several seconds),
-which for a small network takes longer than simulating it. For networks the fused LIF path
-covers (every neuron population a homogeneous exact LIF with one or two current ports, no
-plasticity; Poisson and spike-time inputs allowed) this module runs the same steps as the
-kernel with vectorised NumPy on the same :class:`~neurosparse.core.kernels.NetArrays`,
-so a first result needs no compilation at all. The runner picks it only while the kernel
-is not yet in Numba's on-disk cache (see :mod:`neurosparse.core.tiers`).
+which for a small network takes longer than simulating it. For networks without STDP whose
+neuron populations need no exponential per step (LIF and IF without conductance ports,
+whose propagators are precomputed; Izhikevich; MaxPlusLIF; DiscreteLIF: see
+:func:`supports`), with any ports of those, per-neuron parameters, injected and timed
+currents, Poisson and spike-time inputs, this module runs the same steps as the kernel
+with vectorised NumPy on the same :class:`~neurosparse.core.kernels.NetArrays`, so a first
+result needs no compilation at all. The runner picks it only while the kernel is not yet
+in Numba's on-disk cache (see :mod:`neurosparse.core.tiers`).
 
 It does exactly the kernel's arithmetic in the kernel's order, so the results and the
 state left in the arrays are identical bit for bit (``tests/core/test_interpreter.py``):
 
-* element-wise float64 operations with the same association as ``_lif_fused``;
+* element-wise float64 operations with the same association as the kernel's passes
+  (``_lif_fused``, ``_update_general``, ``_maxplus_pass``, ``_discrete_lif_pass``);
 * every synaptic addition through ``np.add.at``, which adds unbuffered and in order, in the
   kernel's order for each target: spikes in index order, synapses in row order;
 * Poisson groups draw from the run's generator call for call as the kernel does (NumPy's
@@ -20,9 +23,9 @@ state left in the arrays are identical bit for bit (``tests/core/test_interprete
 
 Two things make it fast enough (about 40 us per step at 4,000 neurons):
 
-* adjacent populations with identical parameters are updated as one vector, with their
-  port variables held in a private layout (port-major over the merged group) during the
-  run and written back at its end;
+* adjacent fused-LIF populations with identical parameters are updated as one vector, with
+  their port variables held in a private layout (port-major over the merged group) during
+  the run and written back at its end;
 * the projections of one delivery kind (direct, ring) whose targets do not overlap are
   merged into one global row table, so a step delivers all its spikes with one gather and
   one ``np.add.at``. Projections onto the same port keep their own table, in the kernel's
@@ -36,17 +39,44 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurosparse.core import kernels as K
-from neurosparse.core.models import ROW_A, ROW_I_EXT, ROW_PORT0, ROW_REF_STEPS, ROW_V_RESET, ROW_V_TH
+from neurosparse.core.models import (
+    MODEL_DISCRETE_LIF,
+    MODEL_IF,
+    MODEL_IZHIKEVICH,
+    MODEL_LIF,
+    MODEL_MAXPLUS,
+    ROW_A,
+    ROW_I_EXT,
+    ROW_PORT0,
+    ROW_REF_STEPS,
+    ROW_V_RESET,
+    ROW_V_TH,
+)
+from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 
 _NONE = np.zeros(0, np.int64)
 _PROGRESS_EVERY = 500
 
 
 def supports(arrays: K.NetArrays) -> bool:
-    """Whether the interpreter can run this network: the kernel variants without STDP and
-    the general neuron update (every neuron population on the fused LIF path)."""
-    plastic, general, _ = K.kernel_features(arrays.pop_info, arrays.has_plastic)
-    return not plastic and not general
+    """Whether the interpreter can run this network: no STDP, and every neuron population
+    one whose update needs no exponential (see :func:`population_supported`)."""
+    if arrays.has_plastic:
+        return False
+    info = arrays.pop_info
+    return all(population_supported(arrays.neurons, p) for p in range(info.shape[0])
+               if info[p, K.P_KIND] == K.KIND_NEURONS)
+
+
+def population_supported(a: K.NeuronArrays, p: int) -> bool:
+    """The populations interpreted exactly: LIF and IF without conductance ports (their
+    propagators are precomputed constants), Izhikevich (forward Euler), MaxPlusLIF and
+    DiscreteLIF. AdaptiveLIF and conductance-based LIF/IF call ``exp`` every step, and
+    NumPy's vectorised ``exp`` may round differently from the one the kernel calls."""
+    model = int(a.pop_info[p, K.P_MODEL])
+    if model in (MODEL_LIF, MODEL_IF):
+        return a.pop_info[p, K.P_EXACT] == 1
+    return model in (MODEL_IZHIKEVICH, MODEL_MAXPLUS, MODEL_DISCRETE_LIF)
 
 
 @dataclass
@@ -148,6 +178,154 @@ class _Plan:
     hist_delay: int = 0  # direct plans: deliver the spikes of step t - hist_delay
 
 
+@dataclass
+class _Port:
+    kind: int
+    decay: float
+    ring_on: bool
+    coef: float | np.ndarray  # exact current coupling (1.0 where the kernel uses none)
+    erev: float
+
+
+@dataclass
+class _General:
+    """A population off the fused path, updated with ``_update_general``'s arithmetic:
+    per neuron parameters, timed currents, any of its ports."""
+
+    p: int
+    g0: int
+    n: int
+    model: int
+    exact: bool
+    whole: bool  # homogeneous, no timed current: the kernel's ``_lif_exact_pass`` branch
+    ports: list[_Port]
+    par: dict[int, float | np.ndarray]  # parameter row -> value (array if heterogeneous)
+    i_ext: float | np.ndarray
+    timed: tuple[int, int, int, int]  # offset (-1: none), rows, columns, steps per row
+    dt: float
+    priv: int = 0
+
+    @classmethod
+    def of(cls, a: K.NeuronArrays, p: int) -> _General:
+        info = a.pop_info
+        g0 = int(info[p, K.P_START])
+        n = int(info[p, K.P_END]) - g0
+        col, stride = int(info[p, K.P_COL]), int(info[p, K.P_STRIDE])
+        cols = col + np.arange(n) * stride
+        model = int(info[p, K.P_MODEL])
+        exact = bool(info[p, K.P_EXACT] == 1)
+
+        def row(r):
+            return float(a.params[r, col]) if stride == 0 else a.params[r, cols].copy()
+
+        ports = []
+        ps = int(info[p, K.P_PORT_START])
+        for k in range(int(info[p, K.P_N_PORTS])):
+            kind = int(a.port_kind[ps + k])
+            coef = row(ROW_PORT0 + k) if kind == PORT_CURRENT and exact else 1.0
+            ports.append(_Port(kind, float(a.port_decay[ps + k]), bool(a.port_ring[ps + k] == 1),
+                               coef, float(a.port_erev[ps + k])))
+        timed_off = int(info[p, K.P_TIMED_OFF])
+        return cls(p, g0, n, model, exact, stride == 0 and timed_off < 0, ports,
+                   {r: row(r) for r in range(ROW_A, ROW_A + 7)} | {
+                       r: row(r) for r in (ROW_V_TH, ROW_V_RESET, ROW_REF_STEPS)},
+                   row(ROW_I_EXT), (timed_off, int(info[p, K.P_TIMED_ROWS]),
+                                    int(info[p, K.P_TIMED_COLS]), int(info[p, K.P_TIMED_EVERY])),
+                   float(a.dt))
+
+    def _i_ext(self, t: int, timed: np.ndarray):
+        """The injected current this step (constant plus the timed table's row)."""
+        off, rows, cols, every = self.timed
+        if off < 0:
+            return self.i_ext
+        start = off + min(t // every, rows - 1) * cols
+        return self.i_ext + (timed[start: start + self.n] if cols > 1 else timed[start])
+
+    def _step_input(self, i_ext, syn_ring: list[np.ndarray]):
+        """``_step_input``: injected current plus this step's delta-port input, port order."""
+        x = i_ext
+        for k, port in enumerate(self.ports):
+            if port.ring_on:
+                x = x + syn_ring[k]
+                syn_ring[k][:] = 0.0
+        return x if isinstance(x, np.ndarray) else np.full(self.n, x)
+
+    def update(self, t: int, v, u, refr, syn, ring_row, timed) -> np.ndarray:
+        n, P = self.n, self.par
+        vs, us, rs = v[self.g0: self.g0 + n], u[self.g0: self.g0 + n], refr[self.g0: self.g0 + n]
+        ring_k = [ring_row[self.priv + k * n: self.priv + (k + 1) * n] for k in range(len(self.ports))]
+        if self.model == MODEL_DISCRETE_LIF:  # no refractoriness and a delayed reset
+            x = self._step_input(self._i_ext(t, timed), ring_k)
+            beta, v_th, mode = P[ROW_A], P[ROW_V_TH], np.broadcast_to(P[ROW_A + 1], (n,))
+            vg = np.where(mode == 0.0, beta * vs + x - us * v_th,
+                          np.where(mode == 1.0, beta * ((1.0 - us) * vs) + x, beta * vs + x))
+            vs[:] = vg
+            fired = vg > v_th
+            us[:] = np.where(fired, 1.0, 0.0)
+            return np.flatnonzero(fired) + self.g0
+        np.subtract(rs, 1, out=rs)
+        np.maximum(rs, 0, out=rs)
+        active = rs == 0
+        if self.model == MODEL_MAXPLUS:
+            x = self._step_input(self._i_ext(t, timed), ring_k)
+            vl = vs - P[ROW_A]
+            vg = np.where(x > vl, x, vl)  # Numba's max(a, b): b only if b > a
+            np.copyto(vs, vg, where=active)
+            return self._reset(np.flatnonzero(active & (vg > P[ROW_V_TH])), vs, us, rs)
+        drive = np.zeros(n)
+        gsum = np.zeros(n)
+        gesum = np.zeros(n)
+        for k, port in enumerate(self.ports):  # pass 1, in port order
+            if port.kind == PORT_DELTA:
+                continue
+            x = syn[self.priv + k * n: self.priv + (k + 1) * n]
+            if port.kind == PORT_CONDUCTANCE:
+                gsum += x
+                gesum += x * port.erev
+            else:
+                drive += x * port.coef
+            x *= port.decay
+            if port.ring_on:
+                x += ring_k[k]
+                ring_k[k][:] = 0.0
+        i_ext = self._i_ext(t, timed)
+        if self.model == MODEL_LIF:  # exact: a precomputed propagator
+            r_m = P[ROW_A + 2]
+            v_inf = P[ROW_A] + r_m * i_ext
+            vg = v_inf + (vs - v_inf) * P[ROW_A + 1] + r_m * drive
+            spiked = vg > P[ROW_V_TH]
+        elif self.model == MODEL_IF:
+            vg = vs + (i_ext * self.dt + drive) * P[ROW_A + 2]
+            spiked = vg > P[ROW_V_TH]
+        else:  # Izhikevich, forward Euler
+            v_r = P[ROW_A]
+            i_syn = drive + gesum - gsum * vs
+            dv = P[ROW_A + 3] * (vs - v_r) * (vs - P[ROW_A + 1]) - us + i_syn + i_ext
+            np.copyto(us, us + self.dt * P[ROW_A + 4] * (P[ROW_A + 5] * (vs - v_r) - us), where=active)
+            vg = vs + self.dt * dv * P[ROW_A + 2]
+            spiked = vg >= P[ROW_V_TH]
+        np.copyto(vs, vg, where=active)
+        out = np.flatnonzero(active & spiked)
+        for k, port in enumerate(self.ports):  # pass 3: delta input, ignored while refractory
+            if port.kind == PORT_DELTA and port.ring_on:
+                vs[active] += ring_k[k][active]
+                ring_k[k][:] = 0.0
+        return self._reset(out, vs, us, rs)
+
+    def _reset(self, out: np.ndarray, vs, us, rs) -> np.ndarray:
+        if out.size:
+            P = self.par
+            vs[out] = _at(P[ROW_V_RESET], out)
+            rs[out] = np.asarray(_at(P[ROW_REF_STEPS], out)).astype(np.int32)
+            if self.model == MODEL_IZHIKEVICH:
+                us[out] += _at(P[ROW_A + 6], out)
+        return out + self.g0
+
+
+def _at(value, idx):
+    return value[idx] if isinstance(value, np.ndarray) else value
+
+
 def _fused_key(a: K.NeuronArrays, p: int) -> tuple:
     P = a.params
     col = a.pop_info[p, K.P_COL]
@@ -162,17 +340,24 @@ def _fused_key(a: K.NeuronArrays, p: int) -> tuple:
             int(np.int32(P[ROW_REF_STEPS, col])))
 
 
-def _groups(a: K.NeuronArrays) -> tuple[list[_Group | int], np.ndarray, int]:
-    """The update units in population order (a merged group, or the index of an input
-    group), the map from kernel slot to private slot (-1: none) and the private size."""
+def _groups(a: K.NeuronArrays) -> tuple[list, np.ndarray, int]:
+    """The update units in population order (a merged fused-LIF group, a general
+    population, or the index of an input group), the map from kernel slot to private slot
+    (-1: none) and the private size."""
     pop_info = a.pop_info
     units: list[_Group | int] = []
     groups: list[_Group] = []
     members: list[list[int]] = []
     prev_key = None
+    general: list[_General] = []
     for p in range(pop_info.shape[0]):
         if pop_info[p, K.P_KIND] != K.KIND_NEURONS:
             units.append(p)
+            prev_key = None
+            continue
+        if pop_info[p, K.P_FAST] != 1:
+            general.append(_General.of(a, p))
+            units.append(general[-1])
             prev_key = None
             continue
         key = _fused_key(a, p)
@@ -199,6 +384,12 @@ def _groups(a: K.NeuronArrays) -> tuple[list[_Group | int], np.ndarray, int]:
                 slot_map[base + k * n_p: base + (k + 1) * n_p] = (
                     off + k * grp.n + (start - grp.g0) + np.arange(n_p))
         off += grp.n * (2 if grp.two else 1)
+    for unit in general:  # the kernel's own layout: port-major over the population
+        base = int(pop_info[unit.p, K.P_SLOT_BASE])
+        size = unit.n * len(unit.ports)
+        slot_map[base: base + size] = off + np.arange(size)
+        unit.priv = off
+        off += size
     return units, slot_map, off
 
 
@@ -327,6 +518,7 @@ def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, rng: np.rand
         emitted = inputs.get(t, {})
         # in population order, each part ascending: the step's spikes come out sorted
         step = [_update_group(u, v, refr, syn, ring_row) if isinstance(u, _Group)
+                else u.update(t, v, nr.u, refr, syn, ring_row, nr.timed) if isinstance(u, _General)
                 else u.emit(t, rng, inp.timed) if isinstance(u, _Poisson)
                 else emitted.get(u, _NONE) for u in units]
         spikes = step[0] if len(step) == 1 else np.concatenate(step) if step else _NONE

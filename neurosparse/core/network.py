@@ -376,11 +376,11 @@ class Network:
             Show a tqdm progress bar (default: only on a terminal and for long runs).
         engine
             ``"numba"``: the compiled kernels. ``"numpy"``: the interpreted first tier
-            (networks of homogeneous LIF populations with current ports, without STDP;
-            one thread). ``"auto"``: the interpreter while the kernel is not yet
-            compiled on this machine and the run is short, the kernel otherwise. Results are
-            identical bit for bit. Default: ``NEUROSPARSE_ENGINE``, else ``"auto"``
-            (see :mod:`neurosparse.core.tiers`).
+            (networks without STDP of LIF and IF without conductance ports, Izhikevich,
+            MaxPlusLIF and DiscreteLIF populations; one thread). ``"auto"``: the
+            interpreter while the kernel is not yet compiled on this machine and the run is
+            short, the kernel otherwise. Results are identical bit for bit. Default:
+            ``NEUROSPARSE_ENGINE``, else ``"auto"`` (see :mod:`neurosparse.core.tiers`).
         """
         from neurosparse.core.runner import run_network
         from neurosparse.core.tiers import check_engine

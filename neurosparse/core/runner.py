@@ -39,7 +39,8 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     """Run ``n_steps`` steps of ``net`` (already compiled) and return the recording.
 
     ``engine``: ``"numba"`` (the compiled kernels), ``"numpy"`` (the interpreted first tier,
-    one thread, fused-LIF networks only) or ``"auto"`` (see :mod:`neurosparse.core.tiers`);
+    one thread; see :func:`neurosparse.core.interpreter.supports`) or ``"auto"`` (see
+    :mod:`neurosparse.core.tiers`);
     default from ``NEUROSPARSE_ENGINE``, else ``"auto"``.
     """
     a = compiled.arrays
@@ -55,8 +56,9 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     if engine == "numpy":
         if not interpreter.supports(a):
             raise ParameterError(
-                "engine='numpy' runs only networks of homogeneous LIF populations with one or "
-                "two current ports, without STDP; use engine='numba' or 'auto'")
+                "engine='numpy' runs only networks without STDP whose neuron populations are "
+                "LIF or IF without conductance ports, Izhikevich, MaxPlusLIF or DiscreteLIF; "
+                "use engine='numba' or 'auto'")
         if threads_given and threads != 1:
             raise ParameterError(f"engine='numpy' runs on one thread; got threads={threads}")
     rng = np.random.default_rng(net._run_seed.spawn(1)[0])

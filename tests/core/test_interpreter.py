@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from random_networks import build_network, network_specs
 
 import neurosparse as ns
 from neurosparse.core import interpreter
@@ -139,6 +140,82 @@ def test_interpreter_equals_kernel(spec):
     assert_same_arrays(net_i.compile().arrays, net_k.compile().arrays)
 
 
+def interpretable(spec):
+    """The random network of ``spec`` made interpretable: no STDP, no AdaptiveLIF (its
+    membrane calls exp: a LIF instead), no conductance ports on LIF and IF (current)."""
+    spec = {**spec, "projections": [{**pj, "stdp": False} for pj in spec["projections"]]}
+    pops = []
+    for ps in spec["pops"]:
+        model = "lif" if ps["model"] == "adaptive_lif" else ps["model"]
+        ports = ps["ports"] if model == "izhikevich" else [
+            "current" if k == "conductance" else k for k in ps["ports"]]
+        pops.append({**ps, "model": model, "ports": ports})
+    return {**spec, "pops": pops}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(network_specs())
+def test_interpreter_equals_kernel_on_every_interpretable_model(spec):
+    """LIF and IF (per-neuron parameters, current and delta ports, timed currents),
+    Izhikevich (conductance ports too), MaxPlusLIF and DiscreteLIF, mixed in one network:
+    the general update's arithmetic, exactly."""
+    spec = interpretable(spec)
+    steps = (spec["n_steps"], 1 + spec["n_steps"] // 3)
+    runs = {}
+    for engine in ("numpy", "numba"):
+        net = build_network(spec)
+        assert interpreter.supports(net.compile().arrays)
+        runs[engine] = (net, [net.run(n * DT, engine=engine) for n in steps])
+    (net_i, recs_i), (net_k, recs_k) = runs["numpy"], runs["numba"]
+    for x, y in zip(recs_i, recs_k):
+        assert_same_recordings(x, y)
+    assert_same_arrays(net_i.compile().arrays, net_k.compile().arrays)
+
+
+def _maxplus_net(seed: int) -> ns.Network:
+    net = ns.Network(dt=DT, seed=seed)
+    rng = np.random.default_rng(seed)
+    steps, idx = np.divmod(rng.choice(500 * 50, 400, replace=False), 50)
+    net.add_input("in", ns.SpikeTimes(50, steps * DT, idx))
+    net.add_population("h", 100, ns.MaxPlusLIF(leak=0.05, t_ref=3e-4), ports={"x": ns.DeltaSynapse()})
+    net.add_population("d", 60, ns.DiscreteLIF(beta=0.9, reset="zero"), ports={"x": ns.DeltaSynapse()})
+    net.connect("in", "h", "x", ns.FixedProbability(0.3), weight=lambda r, n: r.uniform(-0.2, 0.6, n))
+    net.connect("h", "d", "x", ns.FixedProbability(0.5), weight=lambda r, n: r.uniform(-0.2, 1.5, n))
+    net.monitor_spikes()
+    net.monitor_state("d", ("v",), record_dt=5 * DT)
+    return net
+
+
+def _hetero_noise_net(seed: int) -> ns.Network:
+    net = ns.Network(dt=DT, seed=seed)
+    rng = np.random.default_rng(seed)
+    net.add_input("noise", ns.PoissonGroup(300, 30.0))
+    net.add_population("a", 200, ns.LIF(tau_m=rng.uniform(10e-3, 30e-3, 200), v_rest=-60e-3,
+                                        v_reset=-65e-3, t_ref=2e-3),
+                       ports={"e": ns.CurrentSynapse(5e-3), "d": ns.DeltaSynapse()})
+    net.add_current("a", ns.TimedArray(rng.uniform(0, 0.1e-9, (20, 200)), 10 * DT))
+    net.connect("noise", "a", "e", ns.FixedProbability(0.1), weight=0.6e-9)
+    net.connect("a", "a", "d", ns.FixedProbability(0.05), weight=1e-3, delay=3 * DT)
+    net.monitor_spikes()
+    return net
+
+
+@pytest.mark.parametrize("make", [_maxplus_net, _hetero_noise_net])
+def test_general_models_identical_and_active(make):
+    recs = {engine: make(5).run(0.05, engine=engine) for engine in ("numpy", "numba")}
+    n_neurons = [k for k, name in enumerate(recs["numpy"].population_names) if name in ("h", "d", "a")]
+    assert all(recs["numpy"].spike_counts[:, k].sum() > 20 for k in n_neurons)
+    assert_same_recordings(recs["numpy"], recs["numba"])
+
+
+def test_interpreter_refuses_models_that_call_exp():
+    for model, ports in ((ns.AdaptiveLIF(), {"e": ns.CurrentSynapse()}),
+                         (ns.LIF(), {"g": ns.ConductanceSynapse(5e-3, 0.0)})):
+        net = ns.Network(dt=DT, seed=0)
+        net.add_population("a", 5, model, ports=ports)
+        assert not interpreter.supports(net.compile().arrays)
+
+
 def test_cuba_identical_and_active():
     """The benchmark network itself: thousands of spikes, identical to the kernel."""
     recs = {engine: cuba(1000, seed=4).run(0.2, engine=engine) for engine in ("numpy", "numba")}
@@ -175,7 +252,7 @@ def test_mixing_engines_continues_the_same_run():
 
 def test_numpy_engine_refuses_what_it_cannot_run():
     with pytest.raises(ParameterError, match="engine='numpy'"):
-        coba(200, seed=0).run(0.01, engine="numpy")  # conductance ports: general update
+        coba(200, seed=0).run(0.01, engine="numpy")  # conductance LIF: exp every step
     net = ns.Network(dt=DT, seed=0)
     net.add_population("a", 10, ns.LIF(), ports={"e": ns.CurrentSynapse()})
     net.connect("a", "a", "e", ns.FixedProbability(0.5), weight=1e-10, plasticity=ns.STDP(w_max=1e-9))
