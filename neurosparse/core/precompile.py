@@ -63,7 +63,12 @@ def compile_parallel() -> float:
 
 
 def compile_all(progress: bool = True) -> dict[str, float]:
-    """Compile every kernel variant and the parallel kernel; seconds per kernel."""
+    """Compile every kernel variant and the parallel kernel; seconds per kernel.
+
+    One after the other, in this process: the variants are closures of one function and
+    share one cache index file, which processes compiling side by side would overwrite,
+    each dropping the others' entries.
+    """
     out: dict[str, float] = {}
     for flags in itertools.product((False, True), repeat=3):
         parts = [f for f, on in zip(("stdp", "general", "poisson"), flags) if on]
