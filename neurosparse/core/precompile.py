@@ -66,8 +66,8 @@ def compile_all(progress: bool = True) -> dict[str, float]:
     """Compile every kernel variant and the parallel kernel; seconds per kernel.
 
     One after the other, in this process: the variants are closures of one function and
-    share one cache index file, which processes compiling side by side would overwrite,
-    each dropping the others' entries.
+    share one cache index file, and two processes saving into it at the same moment can
+    drop each other's entry (Numba reads, extends and rewrites the index on each save).
     """
     out: dict[str, float] = {}
     for flags in itertools.product((False, True), repeat=3):
