@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--duration", type=float, default=1.0, help="simulated seconds (default 1)")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--threads", type=int, default=None)
+    sim.add_argument("--engine", choices=("auto", "numba", "numpy"), default=None,
+                     help="compiled kernels, interpreter, or auto (default: auto; see README)")
     sim.add_argument("--out", default=None, help="output folder (default results/<network>)")
     sim.set_defaults(func=_simulate)
 
@@ -96,7 +98,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
     out = args.out or f"results/{args.network}"
     run_demo(args.network, n=args.n, duration=args.duration, seed=args.seed, threads=args.threads,
-             out_dir=out)
+             out_dir=out, engine=args.engine)
     return 0
 
 

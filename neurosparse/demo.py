@@ -25,6 +25,7 @@ from neurosparse._validation import as_count, as_float_param
 from neurosparse.analysis import isi_cv, mean_rate
 from neurosparse.core.networks import NETWORKS
 from neurosparse.core.recording import Recording
+from neurosparse.core.tiers import ENGINES, check_engine
 from neurosparse.errors import NeurosparseError, UnknownNameError
 from neurosparse.viz import activity_figure, raster_rate_figure, save_figure
 
@@ -36,7 +37,8 @@ __all__ = ["RASTER_NEURONS", "activity_statistics", "run_demo"]
 
 def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
              threads: int | None = None, out_dir: str | os.PathLike | None = None,
-             progress: bool = True, *, trace_neurons: int = 0) -> Recording:
+             progress: bool = True, *, trace_neurons: int = 0,
+             engine: str | None = None) -> Recording:
     """Simulate benchmark network ``name`` and save its recording and raster plot.
 
     Parameters
@@ -58,6 +60,9 @@ def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
     trace_neurons
         Also sample the membrane potential ``v`` of this many excitatory neurons (the
         first ones) every step, into ``recording.state["exc"]``.
+    engine
+        ``"auto"``, ``"numba"`` or ``"numpy"`` (see :meth:`Network.run`; default
+        ``NEUROSPARSE_ENGINE``, else ``"auto"``).
 
     Returns
     -------
@@ -69,21 +74,22 @@ def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
     UnknownNameError
         If ``name`` is not a known network.
     ParameterError
-        If ``n``, ``duration``, ``seed``, ``threads`` or ``trace_neurons`` is out of range
-        (checked before anything is simulated or written).
+        If ``n``, ``duration``, ``seed``, ``threads``, ``trace_neurons`` or ``engine`` is out
+        of range (checked before anything is simulated or written).
     """
     if name not in NETWORKS:
         raise UnknownNameError(f"unknown network {name!r}; choose one of {', '.join(NETWORKS)}")
     n = as_count("n", n, low=1)
     duration = as_float_param("duration", duration, low=0, low_inclusive=False, allow_array=False)
     trace_neurons = as_count("trace_neurons", trace_neurons, low=0)
+    check_engine(engine)
     out_dir = Path("results", name) if out_dir is None else Path(out_dir)
 
     net = NETWORKS[name](n, seed=seed)
     if trace_neurons:
         n_exc = net.populations["exc"].n
         net.monitor_state("exc", "v", indices=np.arange(min(trace_neurons, n_exc)))
-    rec = net.run(duration, threads=threads, progress=None if progress else False)
+    rec = net.run(duration, threads=threads, progress=None if progress else False, engine=engine)
 
     print(rec.summary())
     print(_format_statistics(activity_statistics(rec)))
@@ -144,12 +150,15 @@ def activity_script(network: str, description: str, argv: list[str] | None = Non
     parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds (default 1)")
     parser.add_argument("--seed", type=int, default=1, help="network seed (default 1)")
     parser.add_argument("--threads", type=int, default=None, help="Numba threads (default: automatic)")
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help="compiled kernels, interpreter, or auto (default: auto)")
     parser.add_argument("--out", type=Path, default=Path("results", network),
                         help=f"output folder (default results/{network})")
     args = parser.parse_args(argv)
     try:
         rec = run_demo(network, n=args.n, duration=args.duration, seed=args.seed,
-                       threads=args.threads, out_dir=args.out, trace_neurons=trace_neurons)
+                       threads=args.threads, out_dir=args.out, trace_neurons=trace_neurons,
+                       engine=args.engine)
     except NeurosparseError as exc:
         parser.error(str(exc))
 

@@ -54,12 +54,22 @@ def test_unknown_network_raises_naming_the_choices(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_demo_engine_choice_gives_the_same_run(tmp_path):
+    """``--engine numpy`` and ``numba`` write the same recording (the interpreter is exact)."""
+    recs = [run_demo("cuba", n=300, duration=0.05, seed=3, out_dir=tmp_path / engine,
+                     progress=False, engine=engine) for engine in ("numpy", "numba")]
+    assert [r.timings["engine"] for r in recs] == ["numpy", "numba"]
+    assert np.array_equal(recs[0].spike_counts, recs[1].spike_counts)
+    assert np.array_equal(recs[0].spikes["exc"].steps, recs[1].spikes["exc"].steps)
+
+
 @pytest.mark.parametrize(("kwargs", "needle"), [
     ({"n": 0}, "n must be"),
     ({"n": -5}, "n must be"),
     ({"duration": 0.0}, "duration"),
     ({"duration": -1.0}, "duration"),
     ({"trace_neurons": -1}, "trace_neurons"),
+    ({"engine": "fast"}, "engine"),
 ])
 def test_bad_parameters_raise_before_anything_is_written(tmp_path, kwargs, needle):
     with pytest.raises(ParameterError) as exc:
