@@ -83,17 +83,16 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     counts = np.zeros((n_steps, P), np.int32)
     events = np.zeros((n_steps, J), np.int64)
     if engine == "auto":
-        engine = "numba"
-        if (threads == 1 and interpreter.supports(a)
-                and tiers.interpreter_seconds(n_total, n_steps, interpreter.draw_calls_per_step(a))
-                <= tiers.INTERPRETER_BUDGET_SECONDS
-                and not tiers.kernel_ready(serial_kernel, (
-                    arrays, t0, t0 + 1, rng, spk_t, spk_i, 0, np.empty((0, n_cols)), 0, counts,
-                    events, scratch))):
-            engine = "numpy"
-            tiers.compile_in_background(features)
+        supported = threads == 1 and interpreter.supports(a)
+        estimate = tiers.interpreter_seconds(n_total, n_steps, interpreter.draw_calls_per_step(a)
+                                             ) if supported else 0.0
+        engine = tiers.choose_auto(supported, estimate, lambda: tiers.kernel_ready(serial_kernel, (
+            arrays, t0, t0 + 1, rng, spk_t, spk_i, 0, np.empty((0, n_cols)), 0, counts, events,
+            scratch)), features)
     if engine == "numpy":
-        return _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, progress)
+        rec = _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, progress)
+        tiers.record_run("numpy", rec.timings["sim_seconds"])
+        return rec
     spike_parts_t, spike_parts_i, rec_parts = [], [], []
     timings = {"build_seconds": compiled.build_seconds}
     compile_seconds = 0.0
@@ -141,6 +140,7 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     finally:
         bar.close()
     net.t_steps = t_end
+    tiers.record_run("numba", compile_seconds + sim_seconds)
     timings.update(compile_seconds=compile_seconds, sim_seconds=sim_seconds, threads=threads,
                    engine="numba")
     all_t = np.concatenate(spike_parts_t) if spike_parts_t else np.zeros(0, np.int64)

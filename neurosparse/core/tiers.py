@@ -6,7 +6,9 @@ simulating a small network. So, with ``engine="auto"`` (the default), a run whos
 not in the cache yet, that the interpreter supports (:func:`neurosparse.core.interpreter.supports`)
 and that it would finish within :data:`INTERPRETER_BUDGET_SECONDS`, is run by the
 interpreter, with identical results, while a background process compiles the kernel into
-the cache for the next run. Everything else runs the kernel.
+the cache for the next run. Once the kernel is cached, its first call in a process still
+costs about half a second of Numba's set-up; short runs are interpreted until they have
+cost as much (:func:`choose_auto`). Everything else runs the kernel.
 
 ``NEUROSPARSE_ENGINE`` (``auto``, ``numba`` or ``numpy``) sets the default engine;
 ``NEUROSPARSE_BACKGROUND_COMPILE=0`` turns the background compilation off.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from neurosparse.errors import ParameterError
 
@@ -33,7 +36,13 @@ _STEP_SECONDS = 30e-6
 _NEURON_STEP_SECONDS = 20e-9
 _DRAW_CALL_SECONDS = 3e-6
 
+#: the kernel's first call in a process, even from the cache, costs about this much (Numba
+#: sets up its typing registries); measured 0.50-0.56 s on a 2-core VM
+FIRST_CALL_SECONDS = 0.5
+
 _background: dict[tuple, subprocess.Popen] = {}
+# this process so far: has a kernel run, and how long have runs been interpreted
+_process = {"kernel_ran": False, "interpreted_seconds": 0.0}
 
 
 def check_engine(engine: str | None) -> str:
@@ -46,6 +55,48 @@ def check_engine(engine: str | None) -> str:
     if engine not in ENGINES:
         raise ParameterError(f"{what} must be one of {', '.join(ENGINES)}, got {engine!r}")
     return engine
+
+
+def choose_auto(supported: bool, estimate: float, kernel_ready: Callable[[], bool],
+                features: tuple[bool, bool, bool]) -> str:
+    """The engine ``auto`` picks for a run.
+
+    Parameters
+    ----------
+    supported
+        The interpreter can run it (network and thread count).
+    estimate
+        :func:`interpreter_seconds` for the run.
+    kernel_ready
+        Called (at most once) to ask whether its kernel is compiled or cached.
+    features
+        Its kernel variant, compiled in the background when the interpreter stands in.
+
+    Returns
+    -------
+    ``"numpy"`` when the kernel is not compiled yet and the run is within
+    :data:`INTERPRETER_BUDGET_SECONDS`; also, with the kernel cached but not yet called in
+    this process, while the runs interpreted so far plus this one stay within
+    :data:`FIRST_CALL_SECONDS` (a rent-or-buy rule: at most twice the better choice).
+    Otherwise ``"numba"``.
+    """
+    if not supported or estimate > INTERPRETER_BUDGET_SECONDS:
+        return "numba"
+    if not kernel_ready():
+        compile_in_background(features)
+        return "numpy"
+    if (not _process["kernel_ran"]
+            and _process["interpreted_seconds"] + estimate <= FIRST_CALL_SECONDS):
+        return "numpy"
+    return "numba"
+
+
+def record_run(engine: str, seconds: float) -> None:
+    """Note a finished run for :func:`choose_auto`."""
+    if engine == "numba":
+        _process["kernel_ran"] = True
+    else:
+        _process["interpreted_seconds"] += seconds
 
 
 def interpreter_seconds(n_neurons: int, n_steps: int, draw_calls_per_step: float = 0.0) -> float:

@@ -16,10 +16,13 @@ from neurosparse.core.networks import coba, cuba
 
 @pytest.fixture
 def auto(monkeypatch):
-    """engine='auto' with the cache check and the background compilation observed."""
+    """engine='auto' with the cache check and the background compilation observed, in a
+    process where a kernel has already run (so cached kernels are not interpreted)."""
     started = []
     monkeypatch.setenv(tiers.ENGINE_ENV, "auto")
     monkeypatch.setattr(tiers, "compile_in_background", started.append)
+    monkeypatch.setitem(tiers._process, "kernel_ran", True)
+    monkeypatch.setitem(tiers._process, "interpreted_seconds", 0.0)
     return started
 
 
@@ -57,6 +60,23 @@ def test_auto_interprets_poisson_driven_networks_too(auto, monkeypatch):
     assert auto == [(False, False, True)]
 
 
+def test_cached_kernel_first_call_is_rented_not_bought(auto, monkeypatch):
+    """With the kernel cached but not yet called in this process (about 0.5 s of Numba
+    set-up), short runs are interpreted until they have cost that much, then the kernel
+    runs; after a kernel run, the kernel always runs."""
+    monkeypatch.setattr(tiers, "kernel_ready", lambda dispatcher, args: True)
+    monkeypatch.setitem(tiers._process, "kernel_ran", False)
+    monkeypatch.setattr(tiers, "interpreter_seconds", lambda n, steps, calls=0.0: 0.2)
+    engines = [cuba(200, seed=0).run(0.01).timings["engine"] for _ in range(2)]
+    assert engines == ["numpy", "numpy"]  # 0.2 + 0.2 <= 0.5
+    monkeypatch.setitem(tiers._process, "interpreted_seconds", 0.35)
+    assert cuba(200, seed=0).run(0.01).timings["engine"] == "numba"  # 0.35 + 0.2 > 0.5
+    assert tiers._process["kernel_ran"]
+    monkeypatch.setitem(tiers._process, "interpreted_seconds", 0.0)
+    assert cuba(200, seed=0).run(0.01).timings["engine"] == "numba"
+    assert auto == []  # nothing compiled in the background: the kernel was cached
+
+
 def test_interpreter_estimate_counts_generator_calls():
     import neurosparse as ns
     from neurosparse.core import interpreter
@@ -81,7 +101,7 @@ _FIRST_RUN = """
 import json, time
 from neurosparse.core import kernels, tiers
 from neurosparse.core.networks import cuba
-rec = cuba(300, seed=0).run(0.02)
+rec = cuba(300, seed=0).run(2.0)  # interpreted ~0.7 s by estimate: more than a first call
 tiers.wait_for_background(timeout=600)
 print(json.dumps({"engine": rec.timings["engine"], "spikes": int(rec.spike_counts.sum())}))
 """
