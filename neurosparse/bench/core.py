@@ -64,7 +64,8 @@ def network_builder(name: str):
 def bench_network(name: str = "cuba", n: int = 4000, duration: float = 1.0,
                   threads: int | None = None, seed: int = 0, repeats: int = 1,
                   progress: bool = False) -> dict[str, Any]:
-    """Build and run a benchmark network; return timings, activity and memory.
+    """Build and run a benchmark network on the compiled kernels (``engine="numba"``);
+    return timings, activity and memory.
 
     Parameters
     ----------
