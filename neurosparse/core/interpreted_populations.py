@@ -126,8 +126,6 @@ class GeneralPopulation:
     g0: int
     n: int
     model: int
-    exact: bool
-    whole: bool  # homogeneous, no timed current: the kernel's ``_lif_exact_pass`` branch
     ports: list[Port]
     par: dict[int, float | np.ndarray]  # parameter row -> value (array if heterogeneous)
     i_ext: float | np.ndarray
@@ -156,7 +154,7 @@ class GeneralPopulation:
             ports.append(Port(kind, float(a.port_decay[ps + k]), bool(a.port_ring[ps + k] == 1),
                                coef, float(a.port_erev[ps + k])))
         timed_off = int(info[p, K.P_TIMED_OFF])
-        return cls(p, g0, n, model, exact, stride == 0 and timed_off < 0, ports,
+        return cls(p, g0, n, model, ports,
                    {r: row(r) for r in range(ROW_A, ROW_A + 7)} | {
                        r: row(r) for r in (ROW_V_TH, ROW_V_RESET, ROW_REF_STEPS)},
                    row(ROW_I_EXT), (timed_off, int(info[p, K.P_TIMED_ROWS]),
@@ -181,6 +179,8 @@ class GeneralPopulation:
         return x if isinstance(x, np.ndarray) else np.full(self.n, x)
 
     def update(self, t: int, v, u, refr, syn, ring_row, timed) -> np.ndarray:
+        """One step of the population (the kernel's passes, vectorised); returns its spikes
+        (global indices). ``syn`` and ``ring_row`` are in the private port layout."""
         n, P = self.n, self.par
         vs, us, rs = v[self.g0: self.g0 + n], u[self.g0: self.g0 + n], refr[self.g0: self.g0 + n]
         ring_k = [ring_row[self.priv + k * n: self.priv + (k + 1) * n] for k in range(len(self.ports))]
@@ -275,7 +275,7 @@ def layout(a: K.NeuronArrays) -> tuple[list, np.ndarray, int]:
     population, or the index of an input group), the map from kernel slot to private slot
     (-1: none) and the private size."""
     pop_info = a.pop_info
-    units: list[FusedGroup | int] = []
+    units: list[FusedGroup | GeneralPopulation | int] = []
     groups: list[FusedGroup] = []
     members: list[list[int]] = []
     prev_key = None
