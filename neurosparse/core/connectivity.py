@@ -232,11 +232,7 @@ def _bernoulli_rows_numpy(n_pre: int, n_post: int, p: float, exclude_self: bool,
     if p <= 0.0 or n_pre == 0:
         return indptr, np.zeros(0, INDEX_DTYPE)
     if p >= 1.0:  # every pair, no draws
-        cols = np.tile(np.arange(n_post, dtype=INDEX_DTYPE), n_pre)
-        rows = np.repeat(np.arange(n_pre), n_post)
-        keep = cols != rows if exclude_self else np.ones(cols.size, bool)
-        np.cumsum(np.bincount(rows[keep], minlength=n_pre), out=indptr[1:])
-        return indptr, cols[keep]
+        return AllToAll(allow_self=not exclude_self).build(n_pre, n_post, True, rng)[:2]
     state = rng.bit_generator.state
     mean = n_pre * (n_post * p + 1)
     size = int(mean + 6 * np.sqrt(mean) + 64)
