@@ -245,9 +245,15 @@ def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, rng: np.rand
 
 
 def count(a: K.NetArrays, starts: np.ndarray, t0: int, spike_t: np.ndarray, spike_i: np.ndarray,
-          pop_spikes: np.ndarray, proj_events: np.ndarray) -> None:
+          pop_spikes: np.ndarray, proj_events: np.ndarray) -> np.ndarray:
     """Fill the kernel's counters from a run's spikes: spikes per step and population, and
-    synaptic events per step and projection (each spike's out-degree, at its step)."""
+    synaptic events per step and projection (each spike's out-degree, at its step).
+
+    Returns
+    -------
+    np.ndarray
+        The population (or input group) index of each spike.
+    """
     n_steps, P = pop_spikes.shape
     pop = np.searchsorted(starts, spike_i, side="right") - 1
     rel = spike_t - t0
@@ -261,6 +267,7 @@ def count(a: K.NetArrays, starts: np.ndarray, t0: int, spike_t: np.ndarray, spik
         sel = pop == p
         proj_events[:, j] = np.bincount(rel[sel], weights=degree[spike_i[sel] - start],
                                         minlength=n_steps).astype(np.int64)
+    return pop
 
 
 def _input_schedule(inp: K.InputArrays, t0: int, t1: int) -> dict[int, dict[int, np.ndarray]]:

@@ -161,9 +161,8 @@ def _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, prog
         bar.close()
     sim_seconds = time.perf_counter() - tic
     net.t_steps = t_end
-    interpreter.count(arrays, compiled.starts, t0, all_t, all_i, counts, events)
-    monitored = arrays.pop_info[:, P_MONITORED][np.searchsorted(compiled.starts, all_i, side="right") - 1]
-    keep = monitored == 1
+    pop = interpreter.count(arrays, compiled.starts, t0, all_t, all_i, counts, events)
+    keep = arrays.pop_info[pop, P_MONITORED] == 1
     timings = {"build_seconds": compiled.build_seconds, "compile_seconds": 0.0,
                "sim_seconds": sim_seconds, "threads": 1, "engine": "numpy"}
     return _recording(net, compiled, t0, t_end, counts, events, all_t[keep], all_i[keep], [rec],
