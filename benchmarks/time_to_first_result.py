@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 
 from tqdm import tqdm
 
+from neurosparse._io import atomic_write
 from neurosparse.bench import brian2_network, machine_info, time_to_first_result
 
 
@@ -58,11 +57,9 @@ def main() -> None:
               f"{r['cold_numba']:11.2f}  {r['warm']:5.2f}  {r['cold_auto'] / b2:7.3f}  "
               f"{r['cold_numba'] / b2:14.3f}  {r['warm'] / b2:7.3f}", flush=True)
         if args.out:
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(args.out)) or ".")
-            with os.fdopen(fd, "w") as f:
-                json.dump({"machine": machine_info(), "n": args.n, "duration": args.duration,
-                           "rounds": rows}, f, indent=1)
-            os.replace(tmp, args.out)
+            data = json.dumps({"machine": machine_info(), "n": args.n, "duration": args.duration,
+                               "rounds": rows}, indent=1).encode()
+            atomic_write(args.out, lambda fh, data=data: fh.write(data))
 
 
 if __name__ == "__main__":

@@ -241,7 +241,7 @@ def run_steps(a: K.NetArrays, t0: int, t1: int, starts: np.ndarray, rng: np.rand
     rec = np.array(rec_rows) if rec_rows else np.zeros((0, len(a.rec_source)))
     if on_progress is not None:
         on_progress((t1 - t0) % _PROGRESS_EVERY)
-    return spike_t, spike_i.astype(np.int64), rec
+    return spike_t, spike_i, rec
 
 
 def count(a: K.NetArrays, starts: np.ndarray, t0: int, spike_t: np.ndarray, spike_i: np.ndarray,
