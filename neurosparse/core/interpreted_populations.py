@@ -51,6 +51,37 @@ def population_supported(a: K.NeuronArrays, p: int) -> bool:
 
 
 @dataclass
+class TimedTable:
+    """A population's timed table (currents, or Poisson rates) in the kernel's ``timed``
+    array: ``rows`` rows of ``cols`` values (one, or one per neuron) from ``off``, each
+    held for ``every`` steps, the last one after the end (the kernel's ``_timed_row``)."""
+
+    off: int
+    rows: int
+    cols: int
+    every: int
+    n: int
+
+    @classmethod
+    def of(cls, pop_info: np.ndarray, p: int) -> TimedTable | None:
+        """Population ``p``'s table, or None if it has none."""
+        off = int(pop_info[p, K.P_TIMED_OFF])
+        if off < 0:
+            return None
+        return cls(off, int(pop_info[p, K.P_TIMED_ROWS]), int(pop_info[p, K.P_TIMED_COLS]),
+                   int(pop_info[p, K.P_TIMED_EVERY]), int(pop_info[p, K.P_END] - pop_info[p, K.P_START]))
+
+    def row(self, t: int, timed: np.ndarray):
+        """The values at step ``t``: one per neuron, or one for all."""
+        start = self.off + min(t // self.every, self.rows - 1) * self.cols
+        return timed[start: start + self.n] if self.cols > 1 else timed[start]
+
+    def values(self, timed: np.ndarray) -> np.ndarray:
+        """Every value of the table."""
+        return timed[self.off: self.off + self.rows * self.cols]
+
+
+@dataclass
 class FusedGroup:
     """Adjacent fused-LIF populations with identical parameters, updated as one vector."""
 
@@ -129,7 +160,7 @@ class GeneralPopulation:
     ports: list[Port]
     par: dict[int, float | np.ndarray]  # parameter row -> value (array if heterogeneous)
     i_ext: float | np.ndarray
-    timed: tuple[int, int, int, int]  # offset (-1: none), rows, columns, steps per row
+    table: TimedTable | None  # its timed current
     dt: float
     priv: int = 0
 
@@ -153,21 +184,16 @@ class GeneralPopulation:
             coef = row(ROW_PORT0 + k) if kind == PORT_CURRENT and exact else 1.0
             ports.append(Port(kind, float(a.port_decay[ps + k]), bool(a.port_ring[ps + k] == 1),
                                coef, float(a.port_erev[ps + k])))
-        timed_off = int(info[p, K.P_TIMED_OFF])
         return cls(p, g0, n, model, ports,
                    {r: row(r) for r in range(ROW_A, ROW_A + 7)} | {
                        r: row(r) for r in (ROW_V_TH, ROW_V_RESET, ROW_REF_STEPS)},
-                   row(ROW_I_EXT), (timed_off, int(info[p, K.P_TIMED_ROWS]),
-                                    int(info[p, K.P_TIMED_COLS]), int(info[p, K.P_TIMED_EVERY])),
-                   float(a.dt))
+                   row(ROW_I_EXT), TimedTable.of(info, p), float(a.dt))
 
     def _i_ext(self, t: int, timed: np.ndarray):
         """The injected current this step (constant plus the timed table's row)."""
-        off, rows, cols, every = self.timed
-        if off < 0:
+        if self.table is None:
             return self.i_ext
-        start = off + min(t // every, rows - 1) * cols
-        return self.i_ext + (timed[start: start + self.n] if cols > 1 else timed[start])
+        return self.i_ext + self.table.row(t, timed)
 
     def _step_input(self, i_ext, syn_ring: list[np.ndarray]):
         """``_step_input``: injected current plus this step's delta-port input, port order."""
@@ -331,17 +357,12 @@ class PoissonSource:
     n: int
     prob: np.ndarray  # per source (or one value): spike probability per step
     homogeneous: bool  # one probability for all, drawn by geometric skipping
-    timed_off: int  # the rate table (-1: none), rows of ``timed_cols`` every ``timed_every`` steps
-    timed_rows: int
-    timed_cols: int
-    timed_every: int
+    table: TimedTable | None  # its rate table, multiplying ``prob``
 
     def emit(self, t: int, rng: np.random.Generator, timed: np.ndarray) -> np.ndarray:
         prob = self.prob
-        if self.timed_off >= 0:
-            row = min(t // self.timed_every, self.timed_rows - 1)
-            off = self.timed_off + row * self.timed_cols
-            prob = prob * (timed[off: off + self.n] if self.timed_cols > 1 else timed[off])
+        if self.table is not None:
+            prob = prob * self.table.row(t, timed)
         if self.homogeneous:
             p = float(prob[0])
             if p <= 0.0:
@@ -364,9 +385,8 @@ class PoissonSource:
         if not self.homogeneous:
             return 1.0
         scale = 1.0
-        if self.timed_off >= 0:
-            scale = float(timed[self.timed_off: self.timed_off + self.timed_rows * self.timed_cols].max(
-                initial=0.0))
+        if self.table is not None:
+            scale = float(self.table.values(timed).max(initial=0.0))
         return 1.0 + self.n * float(self.prob[0]) * scale
 
 
@@ -376,11 +396,9 @@ def poisson_source(inp: K.InputArrays, p: int) -> PoissonSource:
     start = int(info[p, K.P_START])
     n = int(info[p, K.P_END]) - start
     col, stride = int(info[p, K.P_COL]), int(info[p, K.P_STRIDE])
-    timed_off = int(info[p, K.P_TIMED_OFF])
-    timed_cols = int(info[p, K.P_TIMED_COLS]) if timed_off >= 0 else 1
-    homogeneous = stride == 0 and timed_cols == 1
+    table = TimedTable.of(info, p)
+    homogeneous = stride == 0 and (table is None or table.cols == 1)
     prob = inp.params[ROW_V_TH, col + np.arange(1 if homogeneous else n) * stride]
     if not homogeneous and prob.size != n:
         prob = np.broadcast_to(prob, (n,))
-    return PoissonSource(start, n, np.ascontiguousarray(prob, np.float64), homogeneous, timed_off,
-                         int(info[p, K.P_TIMED_ROWS]), timed_cols, int(info[p, K.P_TIMED_EVERY]))
+    return PoissonSource(start, n, np.ascontiguousarray(prob, np.float64), homogeneous, table)
