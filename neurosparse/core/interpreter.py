@@ -21,7 +21,7 @@ state left in the arrays are identical bit for bit (``tests/core/test_interprete
   and Numba's ``Generator.geometric`` and ``random`` are the same algorithms on the same
   bit generator).
 
-Two things make it fast enough (about 40 us per step at 4,000 neurons):
+Two things make it fast enough (40-90 us per step at 4,000 neurons on a 2-core VM):
 
 * adjacent fused-LIF populations with identical parameters are updated as one vector, with
   their port variables held in a private layout (port-major over the merged group) during
