@@ -71,7 +71,7 @@ class TimedTable:
         return cls(off, int(pop_info[p, K.P_TIMED_ROWS]), int(pop_info[p, K.P_TIMED_COLS]),
                    int(pop_info[p, K.P_TIMED_EVERY]), int(pop_info[p, K.P_END] - pop_info[p, K.P_START]))
 
-    def row(self, t: int, timed: np.ndarray):
+    def row(self, t: int, timed: np.ndarray) -> np.ndarray | float:
         """The values at step ``t``: one per neuron, or one for all."""
         start = self.off + min(t // self.every, self.rows - 1) * self.cols
         return timed[start: start + self.n] if self.cols > 1 else timed[start]
@@ -204,7 +204,8 @@ class GeneralPopulation:
                 syn_ring[k][:] = 0.0
         return x if isinstance(x, np.ndarray) else np.full(self.n, x)
 
-    def update(self, t: int, v, u, refr, syn, ring_row, timed) -> np.ndarray:
+    def update(self, t: int, v: np.ndarray, u: np.ndarray, refr: np.ndarray, syn: np.ndarray,
+               ring_row: np.ndarray, timed: np.ndarray) -> np.ndarray:
         """One step of the population (the kernel's passes, vectorised); returns its spikes
         (global indices). ``syn`` and ``ring_row`` are in the private port layout."""
         n, P = self.n, self.par
