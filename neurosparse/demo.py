@@ -1,6 +1,6 @@
 """The demo behind ``neurosparse simulate``: build a benchmark network, run it, report, save.
 
-:func:`run_demo` builds the CUBA or COBA network of :mod:`neurosparse.core.networks`, runs
+:func:`run_demo` builds the CUBA or COBA network of :mod:`neurosparse.core.benchmark_networks`, runs
 it, prints the run's summary with the mean rate and ISI CV of each population, and writes
 into its output folder (each file atomically)::
 
@@ -23,7 +23,7 @@ import numpy as np
 from neurosparse._io import atomic_write
 from neurosparse._validation import as_count, as_float_param
 from neurosparse.analysis import isi_cv, mean_rate
-from neurosparse.core.networks import NETWORKS
+from neurosparse.core.benchmark_networks import NETWORKS
 from neurosparse.core.recording import Recording
 from neurosparse.core.tiers import ENGINES, check_engine
 from neurosparse.errors import NeurosparseError, UnknownNameError
@@ -44,7 +44,7 @@ def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
     Parameters
     ----------
     name
-        ``"cuba"`` or ``"coba"`` (see :mod:`neurosparse.core.networks`).
+        ``"cuba"`` or ``"coba"`` (see :mod:`neurosparse.core.benchmark_networks`).
     n
         Number of neurons (80 % excitatory, 80 synapses per neuron, so at least 80).
     duration

@@ -151,7 +151,7 @@ def load_recipe(path: str | os.PathLike) -> Recipe:
 
 # ------------------------------------------------------------------------- model kinds
 def _network_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
-    from neurosparse.core.networks import NETWORKS, mean_rate
+    from neurosparse.core.benchmark_networks import NETWORKS, mean_rate
 
     name = opts.get("name", "cuba")
     if name not in NETWORKS:

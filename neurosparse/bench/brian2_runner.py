@@ -2,7 +2,7 @@
 
 The network is Brian2's own formulation (as in its examples): the same equations,
 parameters, connection probability ``80 / n`` and initial potentials as
-:mod:`neurosparse.core.networks`, with Brian2 drawing its own random connectivity, and
+:mod:`neurosparse.core.benchmark_networks`, with Brian2 drawing its own random connectivity, and
 a synaptic delay of one step (``delay=dt``) as neurosparse's networks have. Run as
 a module it prints one JSON line::
 

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from neurosparse._validation import as_count, as_float_param
-from neurosparse.core.networks import NETWORKS, mean_rate
+from neurosparse.core.benchmark_networks import NETWORKS, mean_rate
 from neurosparse.errors import UnknownNameError
 
 
@@ -70,7 +70,7 @@ def bench_network(name: str = "cuba", n: int = 4000, duration: float = 1.0,
     Parameters
     ----------
     name
-        ``"cuba"`` or ``"coba"`` (see :mod:`neurosparse.core.networks`).
+        ``"cuba"`` or ``"coba"`` (see :mod:`neurosparse.core.benchmark_networks`).
     n
         Number of neurons (80 synapses per neuron).
     duration
@@ -143,7 +143,7 @@ def _peak_rss_bytes() -> int:
 _TTFR_SCRIPT = """
 import time, json, sys
 t0 = time.perf_counter()
-from neurosparse.core.networks import {name}
+from neurosparse.core.benchmark_networks import {name}
 net = {name}({n}, seed={seed})
 rec = net.run({duration}, threads=1, progress=False)
 print(json.dumps({{"spikes": int(rec.spike_counts.sum()), "inner_seconds": time.perf_counter() - t0,

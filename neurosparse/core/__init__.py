@@ -14,7 +14,16 @@ from neurosparse.core.connectivity import (
     FromSparse,
 )
 from neurosparse.core.inputs import CurrentInput, PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import IF, LIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF, NeuronModel
+from neurosparse.core.models import (
+    IF,
+    LIF,
+    QIF,
+    AdaptiveLIF,
+    DiscreteLIF,
+    Izhikevich,
+    MaxPlusLIF,
+    NeuronModel,
+)
 from neurosparse.core.network import Network
 from neurosparse.core.projection import Projection
 from neurosparse.core.recording import Recording, SpikeTrains, StateSamples
@@ -24,6 +33,6 @@ __all__ = [
     "AdaptiveLIF", "AllToAll", "DiscreteLIF", "ConductanceSynapse", "ConnectionRule", "CurrentInput",
     "CurrentSynapse", "DeltaSynapse", "FixedInDegree", "FixedOutDegree", "FixedProbability",
     "FromArrays", "FromSparse", "IF", "Izhikevich", "LIF", "MaxPlusLIF", "Network", "NeuronModel",
-    "PoissonGroup", "Projection", "Recording", "STDP", "SpikeTimes", "SpikeTrains",
+    "PoissonGroup", "Projection", "QIF", "Recording", "STDP", "SpikeTimes", "SpikeTrains",
     "StateSamples", "TimedArray",
 ]

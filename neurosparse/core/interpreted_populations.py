@@ -3,10 +3,10 @@
 Each is a *unit* with the arithmetic of its kernel pass, vectorised over its neurons (see
 :mod:`neurosparse.core.interpreter` for the loop that steps them and delivers their spikes):
 
-* :class:`FusedGroup`: adjacent homogeneous exact-LIF populations with one or two current
-  ports and identical parameters, updated as one vector (``_lif_fused``);
-* :class:`GeneralPopulation`: any other population whose step needs no exponential
-  (``_update_general``, ``_maxplus_pass``, ``_discrete_lif_pass``);
+* :class:`FusedGroup`: adjacent homogeneous populations of a fusable step with one or two
+  current ports and identical parameters, updated as one vector (the fused loop);
+* :class:`GeneralPopulation`: any other population whose step is exact on arrays (the
+  general passes of :mod:`neurosparse.core.engine.dynamics`);
 * :class:`PoissonSource`: a Poisson group drawing from the run's generator as
   ``_emit_poisson`` does.
 
@@ -20,34 +20,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurosparse.core import kernels as K
-from neurosparse.core.models import (
-    MODEL_DISCRETE_LIF,
-    MODEL_IF,
-    MODEL_IZHIKEVICH,
-    MODEL_LIF,
-    MODEL_MAXPLUS,
-    ROW_A,
-    ROW_I_EXT,
-    ROW_PORT0,
-    ROW_REF_STEPS,
-    ROW_V_RESET,
-    ROW_V_TH,
-)
-from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
+from neurosparse.core.engine import arrays as K
+from neurosparse.core.models import STEPS, ModelStep
+from neurosparse.core.models.elementwise import constants_at
+from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_DELTA
 
 NONE = np.zeros(0, np.int64)
 
 
 def population_supported(a: K.NeuronArrays, p: int) -> bool:
-    """The populations interpreted exactly: LIF and IF without conductance ports (their
-    propagators are precomputed constants), Izhikevich (forward Euler), MaxPlusLIF and
-    DiscreteLIF. AdaptiveLIF and conductance-based LIF/IF call ``exp`` every step, and
+    """Whether population ``p``'s step gives the kernel's bits on arrays: every step but
+    those that call ``exp`` every step (AdaptiveLIF, conductance-based LIF and IF), since
     NumPy's vectorised ``exp`` may round differently from the one the kernel calls."""
-    model = int(a.pop_info[p, K.P_MODEL])
-    if model in (MODEL_LIF, MODEL_IF):
-        return a.pop_info[p, K.P_EXACT] == 1
-    return model in (MODEL_IZHIKEVICH, MODEL_MAXPLUS, MODEL_DISCRETE_LIF)
+    return STEPS[int(a.pop_info[p, K.P_STEP])].exact_on_arrays
 
 
 @dataclass
@@ -83,25 +68,23 @@ class TimedTable:
 
 @dataclass
 class FusedGroup:
-    """Adjacent fused-LIF populations with identical parameters, updated as one vector."""
+    """Adjacent fused populations with identical parameters, updated as one vector."""
 
     g0: int  # first global neuron index
     n: int
     priv: int  # offset of its port 0 in the private port array (port k at priv + k * n)
     two: bool
     ring_on: tuple[bool, bool]
-    v_inf: float
-    decay_m: float
-    r_m: float
-    v_th: float
+    step: ModelStep
+    constants: tuple
+    i_ext: float
     coef: tuple[float, float]
     decay: tuple[float, float]
-    v_reset: float
-    ref_steps: int
 
     def update(self, t: int, v: np.ndarray, u: np.ndarray, refr: np.ndarray, syn: np.ndarray,
                ring_row: np.ndarray, timed: np.ndarray) -> np.ndarray:
-        """``_lif_fused`` and the reset over the group; returns its spikes (global indices)."""
+        """The kernel's fused loop and the reset over the group; returns its spikes
+        (global indices)."""
         n = self.n
         xa = syn[self.priv: self.priv + n]
         drive = xa * self.coef[0]
@@ -119,22 +102,37 @@ class FusedGroup:
                 rb = ring_row[self.priv + n: self.priv + 2 * n]
                 xb += rb
                 rb[:] = 0.0
-        vs = v[self.g0: self.g0 + n]
-        rs = refr[self.g0: self.g0 + n]
-        np.subtract(rs, 1, out=rs)
-        np.maximum(rs, 0, out=rs)
-        v_new = vs - self.v_inf
-        v_new *= self.decay_m
-        v_new += self.v_inf  # v_inf + (v - v_inf) * decay_m: addition commutes exactly
-        drive *= self.r_m
-        v_new += drive
-        active = rs == 0
-        np.copyto(vs, v_new, where=active)
-        spiked = np.flatnonzero(active & (v_new > self.v_th))
-        if spiked.size:
-            vs[spiked] = self.v_reset
-            rs[spiked] = self.ref_steps
-        return spiked + self.g0
+        sl = slice(self.g0, self.g0 + n)
+        return step_neurons(self.step, self.constants, None, v[sl], u[sl], refr[sl], drive, 0.0,
+                            0.0, self.i_ext) + self.g0
+
+
+def step_neurons(step: ModelStep, c, c_at, vs, us, rs, i_syn, g, g_e, x, ring_k=None) -> np.ndarray:
+    """The kernel's passes 2-4 over arrays (views into the state, updated in place): the
+    refractory count, the model's step and threshold, delta-port input (``ring_k``) and the
+    reset. ``c`` are the constants (``c_at(idx)`` those of some neurons, for per-neuron
+    constants; None when they are shared). Returns the local indices that spiked."""
+    np.subtract(rs, 1, out=rs)
+    np.maximum(rs, 0, out=rs)
+    active = rs == 0
+    with np.errstate(all="ignore"):  # refractory neurons are stepped too, and dropped
+        v_new, u_new = step.integrate(vs, us, i_syn, g, g_e, x, c)
+        fired = step.threshold(v_new, c)
+    if step.uses_u:
+        np.copyto(us, u_new, where=True if step.adapts_while_refractory else active)
+    np.copyto(vs, v_new, where=active)
+    out = np.flatnonzero(active & fired)
+    for ring in ring_k or ():
+        vs[active] += ring[active]
+        ring[:] = 0.0
+    if out.size:
+        cs = c if c_at is None else c_at(out)
+        v_reset, u_reset = step.reset(vs[out], us[out], cs)
+        vs[out] = v_reset
+        if step.uses_u:
+            us[out] = u_reset
+        rs[out] = np.asarray(cs.ref_steps).astype(np.int32)
+    return out
 
 
 @dataclass
@@ -144,24 +142,25 @@ class Port:
     kind: int
     decay: float
     ring_on: bool
-    coef: float | np.ndarray  # exact current coupling (1.0 where the kernel uses none)
+    coef: float | np.ndarray  # its coupling into i_syn
     erev: float
 
 
 @dataclass
 class GeneralPopulation:
-    """A population off the fused path, updated with ``_update_general``'s arithmetic:
+    """A population off the fused path, updated with the general passes' arithmetic:
     per neuron parameters, timed currents, any of its ports."""
 
     p: int
     g0: int
     n: int
-    model: int
+    step: ModelStep
     ports: list[Port]
-    par: dict[int, float | np.ndarray]  # parameter row -> value (array if heterogeneous)
+    constants: tuple  # floats, or arrays with one value per neuron
+    cols: np.ndarray | None  # its parameter columns when per neuron
+    params: np.ndarray
     i_ext: float | np.ndarray
     table: TimedTable | None  # its timed current
-    dt: float
     priv: int = 0
 
     @classmethod
@@ -170,24 +169,17 @@ class GeneralPopulation:
         g0 = int(info[p, K.P_START])
         n = int(info[p, K.P_END]) - g0
         col, stride = int(info[p, K.P_COL]), int(info[p, K.P_STRIDE])
-        cols = col + np.arange(n) * stride
-        model = int(info[p, K.P_MODEL])
-        exact = bool(info[p, K.P_EXACT] == 1)
-
-        def row(r):
-            return float(a.params[r, col]) if stride == 0 else a.params[r, cols].copy()
-
+        cols = col + np.arange(n) if stride else None
+        step = STEPS[int(info[p, K.P_STEP])]
         ports = []
         ps = int(info[p, K.P_PORT_START])
         for k in range(int(info[p, K.P_N_PORTS])):
-            kind = int(a.port_kind[ps + k])
-            coef = row(ROW_PORT0 + k) if kind == PORT_CURRENT and exact else 1.0
-            ports.append(Port(kind, float(a.port_decay[ps + k]), bool(a.port_ring[ps + k] == 1),
-                               coef, float(a.port_erev[ps + k])))
-        return cls(p, g0, n, model, ports,
-                   {r: row(r) for r in range(ROW_A, ROW_A + 7)} | {
-                       r: row(r) for r in (ROW_V_TH, ROW_V_RESET, ROW_REF_STEPS)},
-                   row(ROW_I_EXT), TimedTable.of(info, p), float(a.dt))
+            coef = a.coupling[k, cols] if stride else float(a.coupling[k, col])
+            ports.append(Port(int(a.port_kind[ps + k]), float(a.port_decay[ps + k]),
+                              bool(a.port_ring[ps + k] == 1), coef, float(a.port_erev[ps + k])))
+        constants = constants_at(step.constants, a.params, cols if stride else col)
+        i_ext = a.i_ext[cols].copy() if stride else float(a.i_ext[col])
+        return cls(p, g0, n, step, ports, constants, cols, a.params, i_ext, TimedTable.of(info, p))
 
     def _i_ext(self, t: int, timed: np.ndarray):
         """The injected current this step (constant plus the timed table's row)."""
@@ -195,106 +187,57 @@ class GeneralPopulation:
             return self.i_ext
         return self.i_ext + self.table.row(t, timed)
 
-    def _step_input(self, i_ext, syn_ring: list[np.ndarray]):
-        """``_step_input``: injected current plus this step's delta-port input, port order."""
-        x = i_ext
-        for k, port in enumerate(self.ports):
-            if port.ring_on:
-                x = x + syn_ring[k]
-                syn_ring[k][:] = 0.0
-        return x if isinstance(x, np.ndarray) else np.full(self.n, x)
+    def _constants_at(self, idx: np.ndarray):
+        return constants_at(self.step.constants, self.params, self.cols[idx])
 
     def update(self, t: int, v: np.ndarray, u: np.ndarray, refr: np.ndarray, syn: np.ndarray,
                ring_row: np.ndarray, timed: np.ndarray) -> np.ndarray:
         """One step of the population (the kernel's passes, vectorised); returns its spikes
         (global indices). ``syn`` and ``ring_row`` are in the private port layout."""
-        n, P = self.n, self.par
-        vs, us, rs = v[self.g0: self.g0 + n], u[self.g0: self.g0 + n], refr[self.g0: self.g0 + n]
+        n = self.n
+        sl = slice(self.g0, self.g0 + n)
         ring_k = [ring_row[self.priv + k * n: self.priv + (k + 1) * n] for k in range(len(self.ports))]
-        if self.model == MODEL_DISCRETE_LIF:  # no refractoriness and a delayed reset
-            x = self._step_input(self._i_ext(t, timed), ring_k)
-            beta, v_th, mode = P[ROW_A], P[ROW_V_TH], np.broadcast_to(P[ROW_A + 1], (n,))
-            vg = np.where(mode == 0.0, beta * vs + x - us * v_th,
-                          np.where(mode == 1.0, beta * ((1.0 - us) * vs) + x, beta * vs + x))
-            vs[:] = vg
-            fired = vg > v_th
-            us[:] = np.where(fired, 1.0, 0.0)
-            return np.flatnonzero(fired) + self.g0
-        np.subtract(rs, 1, out=rs)
-        np.maximum(rs, 0, out=rs)
-        active = rs == 0
-        if self.model == MODEL_MAXPLUS:
-            x = self._step_input(self._i_ext(t, timed), ring_k)
-            vl = vs - P[ROW_A]
-            vg = np.where(x > vl, x, vl)  # Numba's max(a, b): b only if b > a
-            np.copyto(vs, vg, where=active)
-            return self._reset(np.flatnonzero(active & (vg > P[ROW_V_TH])), vs, us, rs)
+        c_at = self._constants_at if self.cols is not None else None
+        x = self._i_ext(t, timed)
+        if self.step.takes_step_input:  # the step's input: current, then each port's arrivals
+            for k, port in enumerate(self.ports):
+                if port.ring_on:
+                    x = x + ring_k[k]
+                    ring_k[k][:] = 0.0
+            x = x if isinstance(x, np.ndarray) else np.full(n, x)
+            return step_neurons(self.step, self.constants, c_at, v[sl], u[sl], refr[sl], 0.0, 0.0,
+                                0.0, x) + self.g0
         drive = np.zeros(n)
         gsum = np.zeros(n)
         gesum = np.zeros(n)
         for k, port in enumerate(self.ports):  # pass 1, in port order
             if port.kind == PORT_DELTA:
                 continue
-            x = syn[self.priv + k * n: self.priv + (k + 1) * n]
+            xs = syn[self.priv + k * n: self.priv + (k + 1) * n]
             if port.kind == PORT_CONDUCTANCE:
-                gsum += x
-                gesum += x * port.erev
+                gsum += xs
+                gesum += xs * port.erev
             else:
-                drive += x * port.coef
-            x *= port.decay
+                drive += xs * port.coef
+            xs *= port.decay
             if port.ring_on:
-                x += ring_k[k]
+                xs += ring_k[k]
                 ring_k[k][:] = 0.0
-        i_ext = self._i_ext(t, timed)
-        if self.model == MODEL_LIF:  # exact: a precomputed propagator
-            r_m = P[ROW_A + 2]
-            v_inf = P[ROW_A] + r_m * i_ext
-            vg = v_inf + (vs - v_inf) * P[ROW_A + 1] + r_m * drive
-            spiked = vg > P[ROW_V_TH]
-        elif self.model == MODEL_IF:
-            vg = vs + (i_ext * self.dt + drive) * P[ROW_A + 2]
-            spiked = vg > P[ROW_V_TH]
-        else:  # Izhikevich, forward Euler
-            v_r = P[ROW_A]
-            i_syn = drive + gesum - gsum * vs
-            dv = P[ROW_A + 3] * (vs - v_r) * (vs - P[ROW_A + 1]) - us + i_syn + i_ext
-            np.copyto(us, us + self.dt * P[ROW_A + 4] * (P[ROW_A + 5] * (vs - v_r) - us), where=active)
-            vg = vs + self.dt * dv * P[ROW_A + 2]
-            spiked = vg >= P[ROW_V_TH]
-        np.copyto(vs, vg, where=active)
-        out = np.flatnonzero(active & spiked)
-        for k, port in enumerate(self.ports):  # pass 3: delta input, ignored while refractory
-            if port.kind == PORT_DELTA and port.ring_on:
-                vs[active] += ring_k[k][active]
-                ring_k[k][:] = 0.0
-        return self._reset(out, vs, us, rs)
-
-    def _reset(self, out: np.ndarray, vs, us, rs) -> np.ndarray:
-        if out.size:
-            P = self.par
-            vs[out] = _at(P[ROW_V_RESET], out)
-            rs[out] = np.asarray(_at(P[ROW_REF_STEPS], out)).astype(np.int32)
-            if self.model == MODEL_IZHIKEVICH:
-                us[out] += _at(P[ROW_A + 6], out)
-        return out + self.g0
-
-
-def _at(value, idx):
-    return value[idx] if isinstance(value, np.ndarray) else value
+        delta = [ring_k[k] for k, port in enumerate(self.ports) if port.kind == PORT_DELTA and port.ring_on]
+        return step_neurons(self.step, self.constants, c_at, v[sl], u[sl], refr[sl], drive, gsum,
+                            gesum, x, delta) + self.g0
 
 
 def _fused_key(a: K.NeuronArrays, p: int) -> tuple:
-    P = a.params
-    col = a.pop_info[p, K.P_COL]
-    ps = a.pop_info[p, K.P_PORT_START]
+    col = int(a.pop_info[p, K.P_COL])
+    ps = int(a.pop_info[p, K.P_PORT_START])
     nports = int(a.pop_info[p, K.P_N_PORTS])
     last = ps + nports - 1
-    r_m = float(P[ROW_A + 2, col])
-    return (nports == 2, (bool(a.port_ring[ps] == 1), bool(a.port_ring[last] == 1)),
-            float(P[ROW_A, col] + r_m * P[ROW_I_EXT, col]), float(P[ROW_A + 1, col]), r_m,
-            float(P[ROW_V_TH, col]), (float(P[ROW_PORT0, col]), float(P[ROW_PORT0 + nports - 1, col])),
-            (float(a.port_decay[ps]), float(a.port_decay[last])), float(P[ROW_V_RESET, col]),
-            int(np.int32(P[ROW_REF_STEPS, col])))
+    step = STEPS[int(a.pop_info[p, K.P_STEP])]
+    return (nports == 2, (bool(a.port_ring[ps] == 1), bool(a.port_ring[last] == 1)), step,
+            tuple(float(x) for x in constants_at(step.constants, a.params, col)),
+            float(a.i_ext[col]), (float(a.coupling[0, col]), float(a.coupling[nports - 1, col])),
+            (float(a.port_decay[ps]), float(a.port_decay[last])))
 
 
 def layout(a: K.NeuronArrays) -> tuple[list, np.ndarray, int]:
@@ -322,10 +265,10 @@ def layout(a: K.NeuronArrays) -> tuple[list, np.ndarray, int]:
             members[-1].append(p)
             groups[-1].n += int(pop_info[p, K.P_END] - pop_info[p, K.P_START])
             continue
-        two, ring_on, v_inf, decay_m, r_m, v_th, coef, decay, v_reset, ref_steps = key
+        two, ring_on, step, constants, i_ext, coef, decay = key
         groups.append(FusedGroup(int(pop_info[p, K.P_START]),
-                             int(pop_info[p, K.P_END] - pop_info[p, K.P_START]), 0, two, ring_on,
-                             v_inf, decay_m, r_m, v_th, coef, decay, v_reset, ref_steps))
+                                 int(pop_info[p, K.P_END] - pop_info[p, K.P_START]), 0, two, ring_on,
+                                 step, step.constants(*constants), i_ext, coef, decay))
         units.append(groups[-1])
         members.append([p])
         prev_key = key
@@ -399,7 +342,7 @@ def poisson_source(inp: K.InputArrays, p: int) -> PoissonSource:
     col, stride = int(info[p, K.P_COL]), int(info[p, K.P_STRIDE])
     table = TimedTable.of(info, p)
     homogeneous = stride == 0 and (table is None or table.cols == 1)
-    prob = inp.params[ROW_V_TH, col + np.arange(1 if homogeneous else n) * stride]
+    prob = inp.prob[col + np.arange(1 if homogeneous else n) * stride]
     if not homogeneous and prob.size != n:
         prob = np.broadcast_to(prob, (n,))
     return PoissonSource(start, n, np.ascontiguousarray(prob, np.float64), homogeneous, table)

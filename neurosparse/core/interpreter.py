@@ -6,7 +6,7 @@ neuron populations need no exponential per step (LIF and IF without conductance 
 whose propagators are precomputed; Izhikevich; MaxPlusLIF; DiscreteLIF: see
 :func:`supports`), with any ports of those, per-neuron parameters, injected and timed
 currents, Poisson and spike-time inputs, this module runs the same steps as the kernel
-with vectorised NumPy on the same :class:`~neurosparse.core.kernels.NetArrays`, so a first
+with vectorised NumPy on the same :class:`~neurosparse.core.engine.arrays.NetArrays`, so a first
 result needs no compilation at all. The runner picks it only while the kernel is not yet
 in Numba's on-disk cache (see :mod:`neurosparse.core.tiers`).
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurosparse.core import kernels as K
+from neurosparse.core.engine import arrays as K
 from neurosparse.core.interpreted_populations import (
     NONE,
     FusedGroup,

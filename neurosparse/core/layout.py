@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
-from neurosparse.core import kernels as K
 from neurosparse.core.connectivity import FromArrays, FromSparse
-from neurosparse.core.inputs import PoissonGroup, TimedArray
-from neurosparse.core.kernels import (
+from neurosparse.core.engine import arrays as K
+from neurosparse.core.engine.arrays import (
     KIND_NEURONS,
     KIND_POISSON,
     KIND_SPIKE_TIMES,
@@ -24,9 +23,10 @@ from neurosparse.core.kernels import (
     REC_U,
     REC_V,
 )
-from neurosparse.core.models import N_ROWS, ROW_I_EXT, ROW_V_TH
+from neurosparse.core.inputs import PoissonGroup, TimedArray
+from neurosparse.core.models import MAX_CONSTANTS, MAX_PORTS, STEPS, step_id
 from neurosparse.core.projection import Projection
-from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_DELTA
+from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 from neurosparse.errors import InsufficientMemoryError, ParameterError
 
 _STDP_EXTRA_BYTES = 8 + 4  # transposed synapse id (int64) + presynaptic index (int32)
@@ -128,10 +128,9 @@ def compile_network(net) -> CompiledNetwork:
     n_total = int(starts[-1])
 
     pop_kind = np.zeros(P, np.int64)
-    pop_model = np.zeros(P, np.int64)
+    pop_step = np.zeros(P, np.int64)
     pop_col = np.zeros(P, np.int64)
     pop_stride = np.zeros(P, np.int64)
-    pop_exact = np.ones(P, np.int64)
     pop_port_start = np.zeros(P, np.int64)
     pop_n_ports = np.zeros(P, np.int64)
     pop_slot_base = np.zeros(P, np.int64)
@@ -143,7 +142,7 @@ def compile_network(net) -> CompiledNetwork:
     pop_spk_hi = np.zeros(P, np.int64)
     port_kind, port_decay, port_erev = [], [], []
     port_names: dict[str, list[str]] = {}
-    blocks = []
+    blocks, coupling_blocks, i_ext_blocks, prob_blocks = [], [], [], []
     timed_parts: list[np.ndarray] = []
     spike_steps_parts: list[np.ndarray] = []
     spike_index_parts: list[np.ndarray] = []
@@ -164,23 +163,30 @@ def compile_network(net) -> CompiledNetwork:
     n_slots = 0
     for p, pop in enumerate(pops):
         lo, hi = starts[p], starts[p + 1]
+        width = 1
+        i_ext = np.zeros(1)
+        prob = np.zeros(1)
         if isinstance(pop, Population):
             model = pop.model
             hetero = model.heterogeneous_size() is not None or any(
                 np.ndim(c.amplitude) == 1 for c in pop.currents)
             width = pop.n if hetero else 1
-            block = np.zeros((N_ROWS, width))
-            taus = [port.tau for port in pop.ports.values()]
             kinds = [port.kind for port in pop.ports.values()]
-            model.fill_rows(block, dt, taus, kinds)
+            step = model.step(kinds)
+            block = np.zeros((width, MAX_CONSTANTS))
+            for k, value in enumerate(model.constants(dt)):
+                block[:, k] = value
+            coupling = np.zeros((MAX_PORTS, width))
+            for k, port in enumerate(pop.ports.values()):
+                coupling[k] = model.port_coupling(step, port.tau, dt)
+            i_ext = np.zeros(width)
             for cur in pop.currents:
                 if isinstance(cur.amplitude, TimedArray):
                     add_timed(p, cur.amplitude)
                 else:
-                    block[ROW_I_EXT] += cur.amplitude
+                    i_ext += cur.amplitude
             pop_kind[p] = KIND_NEURONS
-            pop_model[p] = model.model_id
-            pop_exact[p] = 0 if (PORT_CONDUCTANCE in kinds or model.model_id >= 2) else 1
+            pop_step[p] = step_id(step)
             pop_port_start[p] = len(port_kind)
             pop_n_ports[p] = len(kinds)
             pop_slot_base[p] = n_slots
@@ -196,17 +202,14 @@ def compile_network(net) -> CompiledNetwork:
                     u[lo:hi] = pop.initial[name]
         else:
             group = pop.group
-            block = np.zeros((N_ROWS, 1))
             if isinstance(group, PoissonGroup):
                 pop_kind[p] = KIND_POISSON
                 if isinstance(group.rate, TimedArray):
-                    block[ROW_V_TH] = dt
+                    prob = np.full(1, dt)
                     add_timed(p, group.rate)
-                elif np.ndim(group.rate) == 1:
-                    block = np.zeros((N_ROWS, pop.n))
-                    block[ROW_V_TH] = group.rate * dt
                 else:
-                    block[ROW_V_TH] = group.rate * dt
+                    prob = np.atleast_1d(np.asarray(group.rate * dt, np.float64))
+                    width = prob.shape[0]
             else:
                 pop_kind[p] = KIND_SPIKE_TIMES
                 steps_arr, idx_arr = group.steps(dt)
@@ -216,11 +219,19 @@ def compile_network(net) -> CompiledNetwork:
                 spike_steps_parts.append(steps_arr)
                 spike_index_parts.append(idx_arr.astype(np.int32))
             pop_slot_base[p] = n_slots
+            block = np.zeros((width, MAX_CONSTANTS))
+            coupling = np.zeros((MAX_PORTS, width))
         pop_col[p] = n_cols
-        pop_stride[p] = 1 if block.shape[1] > 1 else 0
-        n_cols += block.shape[1]
+        pop_stride[p] = 1 if width > 1 else 0
+        n_cols += width
         blocks.append(block)
-    params = np.ascontiguousarray(np.concatenate(blocks, axis=1))
+        coupling_blocks.append(coupling)
+        i_ext_blocks.append(np.broadcast_to(i_ext, (width,)))
+        prob_blocks.append(np.broadcast_to(prob, (width,)))
+    params = np.ascontiguousarray(np.concatenate(blocks, axis=0))
+    coupling_table = np.ascontiguousarray(np.concatenate(coupling_blocks, axis=1))
+    i_ext_table = np.ascontiguousarray(np.concatenate(i_ext_blocks), np.float64)
+    prob_table = np.ascontiguousarray(np.concatenate(prob_blocks), np.float64)
 
     # ------------------------------------------------------------- projections
     projections: dict[str, Projection] = {}
@@ -358,21 +369,20 @@ def compile_network(net) -> CompiledNetwork:
     pop_info = np.zeros((P, K.N_POP_COLS), np.int64)
     pop_info[:, K.P_START] = starts[:-1]
     pop_info[:, K.P_END] = starts[1:]
-    for col, arr in ((K.P_KIND, pop_kind), (K.P_MODEL, pop_model), (K.P_COL, pop_col),
-                     (K.P_STRIDE, pop_stride), (K.P_EXACT, pop_exact),
+    for col, arr in ((K.P_KIND, pop_kind), (K.P_STEP, pop_step), (K.P_COL, pop_col),
+                     (K.P_STRIDE, pop_stride),
                      (K.P_PORT_START, pop_port_start), (K.P_N_PORTS, pop_n_ports),
                      (K.P_SLOT_BASE, pop_slot_base), (K.P_TIMED_OFF, pop_timed_off),
                      (K.P_TIMED_ROWS, pop_timed_rows), (K.P_TIMED_COLS, pop_timed_cols),
                      (K.P_TIMED_EVERY, pop_timed_every), (K.P_SPK_LO, pop_spk_lo),
                      (K.P_SPK_HI, pop_spk_hi), (K.P_MONITORED, spike_monitored)):
         pop_info[:, col] = arr
-    for p, pop in enumerate(pops):  # populations the fused LIF loop can update
+    for p, pop in enumerate(pops):  # populations the fused loop can update
         if isinstance(pop, Population):
             kinds = [port.kind for port in pop.ports.values()]
             pop_info[p, K.P_FAST] = int(
-                pop_model[p] == K.MODEL_LIF and pop_exact[p] == 1 and pop_stride[p] == 0
-                and pop_timed_off[p] < 0 and 1 <= len(kinds) <= 2
-                and all(k == K.PORT_CURRENT for k in kinds))
+                STEPS[pop_step[p]].fusable and pop_stride[p] == 0 and pop_timed_off[p] < 0
+                and 1 <= len(kinds) <= 2 and all(k == PORT_CURRENT for k in kinds))
     # direct delivery (no ring) for static projections with one short delay onto a
     # current or conductance port; every other projection marks its port as ring-fed
     port_kind_arr = np.array(port_kind, np.int64)
@@ -402,12 +412,13 @@ def compile_network(net) -> CompiledNetwork:
     ring = np.zeros((ring_rows, n_slots if ring_delays else 0))
     timed = _concat(timed_parts, np.float64)
     neurons = K.NeuronArrays(
-        pop_info=pop_info, params=params, port_kind=port_kind_arr,
+        pop_info=pop_info, params=params, coupling=coupling_table, i_ext=i_ext_table,
+        port_kind=port_kind_arr,
         port_decay=np.array(port_decay, np.float64), port_erev=np.array(port_erev, np.float64),
         port_ring=port_ring, timed=timed, v=v, u=u, refr=np.zeros(n_total, np.int32), syn=syn, ring=ring,
         dt=float(dt))
     inputs = K.InputArrays(
-        pop_info=pop_info, params=params, timed=timed,
+        pop_info=pop_info, prob=prob_table, timed=timed,
         spike_steps=_concat(spike_steps_parts, np.int64),
         spike_index=_concat(spike_index_parts, np.int32), spike_ptr=pop_spk_lo.copy())
     synapses = K.SynapseArrays(

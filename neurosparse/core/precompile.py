@@ -1,6 +1,6 @@
 """Compile the event core's kernels into Numba's on-disk cache ahead of their first use.
 
-Each single-thread kernel variant (see :func:`neurosparse.core.kernels.single_thread_kernel`)
+Each single-thread kernel variant (see :func:`neurosparse.core.engine.serial.single_thread_kernel`)
 is compiled by running a tiny network that needs exactly that variant for one step; the
 parallel kernel by running one on two threads. ``neurosparse precompile`` compiles them all
 (for images and clusters, where the first real run should not compile);

@@ -44,6 +44,8 @@ Each step, for every neuron population in the order they were added:
    * Izhikevich, forward Euler (both variables frozen while refractory):
      :math:`v \leftarrow v + h\,(k (v-v_r)(v-v_t) - u + I + GE - G v + I_{ext}) / c_m`,
      :math:`u \leftarrow u + h\,a\,(b (v - v_r) - u)`.
+   * QIF, forward Euler: :math:`v \leftarrow v + \frac{h}{\tau_m}(a (v - v_{rest})(v - v_c)
+     + r_m (I + GE - G v + I_{ext}))`, threshold :math:`v > v_{peak}`.
    * MaxPlusLIF: :math:`v \leftarrow \max(v - \lambda, I_{ext} + \sum_k x_k)`, the sum over
      the delta-port input arriving at :math:`t` (so step 4 adds nothing more).
    * DiscreteLIF: :math:`v \leftarrow \beta v + X - v_{th} R` ("subtract"),
@@ -93,7 +95,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import IF, LIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF
+from neurosparse.core.models import IF, LIF, QIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF
 from neurosparse.core.synapses import ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError
 
@@ -410,6 +412,11 @@ class _NeuronGroup:
             v_new = v0 + h * dv * inv_c
             self.u = np.where(integrating, u_new, u0)
             fired = integrating & (v_new >= par["v_peak"])
+        elif isinstance(model, QIF):  # forward Euler of tau dv/dt = a (v - v_rest)(v - v_c) + r_m I
+            current = i_syn + g_e - g_tot * v0 + i_ext
+            quadratic = par["a"] * (v0 - par["v_rest"]) * (v0 - par["v_c"])
+            v_new = v0 + (h / par["tau_m"]) * (quadratic + par["r_m"] * current)
+            fired = integrating & (v_new > par["v_peak"])
         else:
             if isinstance(model, AdaptiveLIF):
                 w_inf = par["a"] * (v0 - par["v_rest"])

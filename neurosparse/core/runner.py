@@ -10,7 +10,9 @@ import numpy as np
 from tqdm import tqdm
 
 from neurosparse.core import interpreter, tiers
-from neurosparse.core.kernels import P_MONITORED, kernel_features, run_chunk_parallel, single_thread_kernel
+from neurosparse.core.engine.arrays import P_MONITORED
+from neurosparse.core.engine.parallel import run_chunk_parallel
+from neurosparse.core.engine.serial import kernel_features, single_thread_kernel
 from neurosparse.core.recording import (
     Recording,
     SpikeTrains,

@@ -29,7 +29,10 @@ neurosparse; networks with delta ports and ``t_ref > 0`` can differ. Note also t
 neurosparse's shortest delay, one step, is Brian2's ``delay=dt``, one step later than
 Brian2's default ``delay=0``.
 
-Supported: :class:`~neurosparse.LIF` (scalar or per-neuron parameters) with
+Supported: :class:`~neurosparse.LIF`, :class:`~neurosparse.AdaptiveLIF` (exponential
+Euler, ``w`` evolving while refractory), :class:`~neurosparse.Izhikevich` and
+:class:`~neurosparse.QIF` (forward Euler, Brian2's ``euler``; Izhikevich holds both
+variables while refractory), with scalar or per-neuron parameters and
 current, conductance and delta ports; :class:`~neurosparse.SpikeTimes`,
 :class:`~neurosparse.PoissonGroup` (rates scalar, per source or a
 :class:`~neurosparse.TimedArray`); injected currents (scalar, per neuron or a
@@ -38,7 +41,7 @@ current, conductance and delta ports; :class:`~neurosparse.SpikeTimes`,
 
 Example
 -------
->>> from neurosparse.core.networks import cuba
+>>> from neurosparse.core.benchmark_networks import cuba
 >>> from neurosparse.interop.brian2 import run_brian2
 >>> result = run_brian2(cuba(1000, seed=1), 0.1)           # doctest: +SKIP
 >>> steps, indices = result["spikes"]["exc"]               # doctest: +SKIP
@@ -57,16 +60,57 @@ from typing import Any
 import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import LIF
+from neurosparse.core.models import LIF, QIF, AdaptiveLIF, Izhikevich
 from neurosparse.core.network import InputGroup, Network, Population, _whole_steps
 from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 from neurosparse.errors import MissingDependencyError, ParameterError, UnknownNameError
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 
-#: LIF parameters: name, Brian2 unit name.
+
+@dataclass(frozen=True)
+class _Translation:
+    """How one neuron model reads in Brian2: its parameters (name, unit), the membrane
+    equation with ``{drive}`` for the summed input currents, the other equations (``{flag}``
+    marks where the model holds a variable while refractory), threshold, reset and method."""
+
+    parameters: tuple[tuple[str, str], ...]
+    v_equation: str
+    other: tuple[str, ...]
+    threshold: str
+    reset: str
+    method: str  # "exact" turns into "exponential_euler" with a conductance port
+
+
 _LIF_PARAMETERS = (("tau_m", "second"), ("v_rest", "volt"), ("v_th", "volt"),
                    ("v_reset", "volt"), ("t_ref", "second"), ("r_m", "ohm"))
+_TRANSLATIONS = {
+    LIF: _Translation(_LIF_PARAMETERS, "dv/dt = (v_rest - v + r_m * ({drive})) / tau_m : volt{flag}",
+                      (), "v > v_th", "v = v_reset", "exact"),
+    AdaptiveLIF: _Translation(
+        _LIF_PARAMETERS + (("tau_w", "second"), ("a", "siemens"), ("b", "amp")),
+        "dv/dt = (v_rest - v + r_m * ({drive} - w)) / tau_m : volt{flag}",
+        ("dw/dt = (a * (v - v_rest) - w) / tau_w : amp",), "v > v_th", "v = v_reset; w += b",
+        "exponential_euler"),
+    Izhikevich: _Translation(
+        (("c_m", "farad"), ("k", "siemens/volt"), ("v_r", "volt"), ("v_t", "volt"),
+         ("v_peak", "volt"), ("a", "hertz"), ("b", "siemens"), ("c", "volt"), ("d", "amp"),
+         ("t_ref", "second")),
+        "dv/dt = (k * (v - v_r) * (v - v_t) - u + {drive}) / c_m : volt{flag}",
+        ("du/dt = a * (b * (v - v_r) - u) : amp{flag}",), "v >= v_peak", "v = c; u += d", "euler"),
+    QIF: _Translation(
+        (("tau_m", "second"), ("v_rest", "volt"), ("v_c", "volt"), ("a", "1/volt"),
+         ("v_peak", "volt"), ("v_reset", "volt"), ("t_ref", "second"), ("r_m", "ohm")),
+        "dv/dt = (a * (v - v_rest) * (v - v_c) + r_m * ({drive})) / tau_m : volt{flag}",
+        (), "v > v_peak", "v = v_reset", "euler"),
+}
+
+
+def _unit(b2, name: str):
+    """A Brian2 unit from ``"amp"``, ``"siemens/volt"`` or ``"1/volt"``."""
+    num, _, den = name.partition("/")
+    value = 1.0 if num == "1" else getattr(b2, num)
+    return value / getattr(b2, den) if den else value
 _PORT_UNITS = {PORT_CURRENT: "amp", PORT_CONDUCTANCE: "siemens", PORT_DELTA: "volt"}
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*")
 
@@ -260,12 +304,13 @@ def _check_supported(net: Network) -> None:
     for name, pop in net.populations.items():
         if isinstance(pop, InputGroup):
             continue
-        if type(pop.model) is not LIF:
+        if type(pop.model) not in _TRANSLATIONS:
             raise NotImplementedError(
-                f"population {name!r}: only LIF populations translate to Brian2, got "
-                f"{type(pop.model).__name__}")
+                f"population {name!r}: only {', '.join(c.__name__ for c in _TRANSLATIONS)} "
+                f"populations translate to Brian2, got {type(pop.model).__name__}")
         kinds = [port.kind for port in pop.ports.values()]
-        if PORT_CONDUCTANCE not in kinds:  # Brian2's exact solution divides by tau_m - tau
+        # Brian2's exact solution divides by tau_m - tau
+        if type(pop.model) is LIF and PORT_CONDUCTANCE not in kinds:
             for pname, port in pop.ports.items():
                 if port.kind == PORT_CURRENT and np.any(
                         np.isclose(port.tau, np.asarray(pop.model.tau_m), rtol=1e-9, atol=0.0)):
@@ -302,16 +347,17 @@ def _port_symbols(pop: Population) -> dict[str, str]:
 def _neuron_group(b2, pop: Population, clock_dt) -> tuple[Any, str]:
     """A NeuronGroup with the equations, parameters and initial state of ``pop``."""
     model = pop.model
+    spec = _TRANSLATIONS[type(model)]
     namespace: dict[str, Any] = {}
     declarations: list[str] = []
     per_neuron: dict[str, Any] = {}
-    for name, unit in _LIF_PARAMETERS:
+    for name, unit in spec.parameters:
         value = getattr(model, name)
         if np.ndim(value) == 0:
-            namespace[name] = float(value) * getattr(b2, unit)
+            namespace[name] = float(value) * _unit(b2, unit)
         else:
             declarations.append(f"{name} : {unit} (constant)")
-            per_neuron[name] = np.asarray(value, dtype=np.float64) * getattr(b2, unit)
+            per_neuron[name] = np.asarray(value, dtype=np.float64) * _unit(b2, unit)
 
     symbols = _port_symbols(pop)
     drive: list[str] = []
@@ -348,24 +394,26 @@ def _neuron_group(b2, pop: Population, clock_dt) -> tuple[Any, str]:
 
     refractory = np.any(np.asarray(model.t_ref) > 0)
     flag = " (unless refractory)" if refractory else ""
-    if drive:
-        v_eq = f"dv/dt = (v_rest - v + r_m * ({' + '.join(drive)})) / tau_m : volt{flag}"
-    else:
-        v_eq = f"dv/dt = (v_rest - v) / tau_m : volt{flag}"
-    equations = "\n".join([v_eq, *port_equations, *declarations])
+    v_eq = spec.v_equation.format(drive=" + ".join(drive) or "0 * amp", flag=flag)
+    others = [eq.format(flag=flag) for eq in spec.other]
+    equations = "\n".join([v_eq, *others, *port_equations, *declarations])
     if not refractory:
         ref: Any = False
     elif "t_ref" in per_neuron:
         ref = "t_ref"
     else:
         ref = namespace["t_ref"]
-    group = b2.NeuronGroup(pop.n, equations, threshold="v > v_th", reset="v = v_reset",
-                           refractory=ref, method="exponential_euler" if conductance else "exact",
-                           namespace=namespace, dt=clock_dt)
+    method = "exponential_euler" if conductance and spec.method == "exact" else spec.method
+    group = b2.NeuronGroup(pop.n, equations, threshold=spec.threshold, reset=spec.reset,
+                           refractory=ref, method=method, namespace=namespace, dt=clock_dt)
     for name, value in per_neuron.items():
         setattr(group, name, value)
     group.v = np.broadcast_to(np.asarray(pop.initial.get("v", model.initial_v()),
                                          dtype=np.float64), (pop.n,)) * b2.volt
+    if len(model.state_variables) > 1 and model.state_variables[1] in pop.initial:
+        second = model.state_variables[1]
+        setattr(group, second, np.broadcast_to(np.asarray(pop.initial[second], dtype=np.float64),
+                                               (pop.n,)) * b2.amp)
     for pname, port in pop.ports.items():
         if pname in pop.initial and port.kind != PORT_DELTA:
             var = ("I_" if port.kind == PORT_CURRENT else "g_") + symbols[pname]
@@ -398,16 +446,16 @@ def _synapses(b2, proj, target: Population, source_group, target_group, dt: floa
     port = target.ports[proj.port]
     unit = getattr(b2, _PORT_UNITS[port.kind])
     if port.kind == PORT_DELTA:
-        on_pre = "v_post += w"
+        on_pre = "v_post += w_syn"
     else:
         prefix = "I_" if port.kind == PORT_CURRENT else "g_"
-        on_pre = f"{prefix}{_port_symbols(target)[proj.port]}_post += w"
+        on_pre = f"{prefix}{_port_symbols(target)[proj.port]}_post += w_syn"
     homogeneous_delay = proj.delays is None
     delay = proj.delay_steps * dt * b2.second if homogeneous_delay else None
-    syn = b2.Synapses(source_group, target_group, model=f"w : {_PORT_UNITS[port.kind]} (constant)",
+    syn = b2.Synapses(source_group, target_group, model=f"w_syn : {_PORT_UNITS[port.kind]} (constant)",
                       on_pre=on_pre, delay=delay, namespace={}, dt=source_group.clock.dt)
     syn.connect(i=proj.pre_indices(), j=proj.indices.astype(np.int64))
-    syn.w = proj.weight_array().astype(np.float64) * unit
+    syn.w_syn = proj.weight_array().astype(np.float64) * unit
     if not homogeneous_delay:
         syn.delay = proj.delay_array() * dt * b2.second
     return syn

@@ -28,7 +28,7 @@ from neurosparse.optrace import LayerCounts, OpTrace
 from neurosparse.sdr._rng import draw_key
 from neurosparse.sparsey.csa import MODE_MAX, MODE_SAMPLE, learn_projection, projection_sums, select_codes
 from neurosparse.sparsey.readout import make_readout
-from neurosparse.sparsey.topology import LevelSpec, Projection, level_projections
+from neurosparse.sparsey.topology import LevelSpec, ReceptiveFieldWeights, level_projections
 
 __all__ = ["Sparsey"]
 
@@ -67,7 +67,7 @@ class Sparsey:
     Attributes
     ----------
     projections_ : list of dict
-        Per level, the ``"U"``, ``"H"``, ``"D"`` :class:`Projection` (or None).
+        Per level, the ``"U"``, ``"H"``, ``"D"`` :class:`ReceptiveFieldWeights` (or None).
     frozen_ : list of ndarray
         Per level, which macs no longer learn.
     optrace_ : OpTrace
@@ -122,7 +122,7 @@ class Sparsey:
         for spec, rf in zip(self.levels, rfs):
             decay = spec.params.decay_window > 0
             self.projections_.append({
-                k: None if rf[k] is None else Projection.build(rf[k], spec.params.cells, decay)
+                k: None if rf[k] is None else ReceptiveFieldWeights.build(rf[k], spec.params.cells, decay)
                 for k in ("U", "H", "D")})
         self.frozen_ = [np.zeros(spec.n_macs, dtype=np.bool_) for spec in self.levels]
         self._n_set = [np.zeros(spec.n_macs, dtype=np.int64) for spec in self.levels]

@@ -16,7 +16,7 @@ import numpy as np
 from neurosparse.errors import ParameterError
 from neurosparse.sparsey.params import MacParams
 
-__all__ = ["LevelSpec", "Projection", "level_projections", "tile_starts"]
+__all__ = ["LevelSpec", "ReceptiveFieldWeights", "level_projections", "tile_starts"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class LevelSpec:
 
 
 @dataclass
-class Projection:
+class ReceptiveFieldWeights:
     """A source's receptive fields and binary weights into one level (CSR RFs, flat weights)."""
 
     rf_ptr: np.ndarray
@@ -65,7 +65,7 @@ class Projection:
     uses: np.ndarray
 
     @classmethod
-    def build(cls, rfs: list[np.ndarray], cells: int, decay: bool) -> Projection:
+    def build(cls, rfs: list[np.ndarray], cells: int, decay: bool) -> ReceptiveFieldWeights:
         sizes = np.array([len(r) for r in rfs], dtype=np.int64)
         rf_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         rf_idx = np.concatenate(rfs).astype(np.int64) if rfs else np.zeros(0, np.int64)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import neurosparse as ns
 
 DT = 1e-4
-MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif")
+MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif", "qif")
 PORT_KINDS = ("current", "conductance", "delta")
 CURRENTS = ("none", "scalar", "per_neuron", "timed", "timed_per_neuron", "scalar_and_timed")
 
@@ -53,6 +53,7 @@ SCALES = {
     "if": dict(current=0.3e-9, w_current=0.3e-9, w_cond=3e-9, w_delta=5e-3, e_rev=(60e-3, -20e-3)),
     "izhikevich": dict(current=150e-12, w_current=0.3e-9, w_cond=3e-9, w_delta=5e-3,
                        e_rev=(0.0, -80e-3)),
+    "qif": dict(current=0.8e-9, w_current=0.2e-9, w_cond=1e-9, w_delta=3e-3, e_rev=(0.0, -80e-3)),
     # max-plus LIF: input and current in units of v (threshold about 1), delta ports only
     "maxplus_lif": dict(current=0.5, w_current=0.0, w_cond=0.0, w_delta=0.7, e_rev=(0.0, 0.0)),
     "discrete_lif": dict(current=0.3, w_current=0.0, w_cond=0.0, w_delta=0.5, e_rev=(0.0, 0.0)),
@@ -85,6 +86,10 @@ def make_model(kind, n, hetero, rng):
     if kind == "maxplus_lif":
         return ns.MaxPlusLIF(leak=p(0.1, 0.9), v_th=p(1.0, 0.2), v_reset=p(-0.1, 1.0), t_ref=t_ref,
                              v_init=p(0.2, 1.0))
+    if kind == "qif":
+        return ns.QIF(tau_m=p(10e-3, 0.3), v_rest=p(-65e-3, 0.05), v_c=p(-50e-3, 0.05), a=p(1 / 15e-3, 0.3),
+                      v_peak=p(0.0, 0.0) + 10e-3 * rng.uniform(-1, 1), v_reset=p(-70e-3, 0.05),
+                      t_ref=t_ref, r_m=p(100e6, 0.3))
     return ns.Izhikevich(c_m=p(100e-12), k=p(0.7e-6), v_r=p(-60e-3, 0.05),
                          v_t=p(-40e-3, 0.05), v_peak=p(35e-3, 0.1), a=p(30.0), b=p(-2e-9),
                          c=p(-50e-3, 0.1), d=p(100e-12), t_ref=t_ref / 3)

@@ -20,7 +20,7 @@ from random_networks import build_network, network_specs
 
 import neurosparse as ns
 from neurosparse.core import interpreter
-from neurosparse.core.networks import coba, cuba
+from neurosparse.core.benchmark_networks import coba, cuba
 from neurosparse.errors import ParameterError
 
 DT = 1e-4

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import neurosparse as ns
-from neurosparse.core import kernels, runner
-from neurosparse.core.networks import cuba
+from neurosparse.core import runner
+from neurosparse.core.benchmark_networks import cuba
+from neurosparse.core.engine import serial as kernels
 
 DT = 1e-4
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 
 import neurosparse as ns
-from neurosparse.core.networks import cuba
+from neurosparse.core.benchmark_networks import cuba
 
 
 def small_network(seed=1, rate=200.0, n=50, weight=30e-12):
@@ -179,7 +179,7 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
 
 
 def test_benchmark_network_sizes_are_validated():
-    from neurosparse.core.networks import cuba
+    from neurosparse.core.benchmark_networks import cuba
 
     with pytest.raises(ns.ParameterError, match="n"):
         cuba(3)

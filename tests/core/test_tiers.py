@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from neurosparse.core import tiers
-from neurosparse.core.networks import coba, cuba
+from neurosparse.core.benchmark_networks import coba, cuba
 
 
 @pytest.fixture
@@ -99,8 +99,9 @@ def test_interpreter_estimate_grows_with_neurons_and_steps():
 
 _FIRST_RUN = """
 import json, time
-from neurosparse.core import kernels, tiers
-from neurosparse.core.networks import cuba
+from neurosparse.core import tiers
+from neurosparse.core.engine import serial as kernels
+from neurosparse.core.benchmark_networks import cuba
 rec = cuba(300, seed=0).run(2.0)  # interpreted ~0.7 s by estimate: more than a first call
 tiers.wait_for_background(timeout=600)
 print(json.dumps({"engine": rec.timings["engine"], "spikes": int(rec.spike_counts.sum())}))
@@ -124,7 +125,7 @@ def test_first_run_interprets_and_compiles_for_the_next(tmp_path):
 @pytest.mark.parametrize("features", [(a, b, c) for a in (False, True) for b in (False, True)
                                       for c in (False, True)])
 def test_precompile_networks_need_exactly_their_variant(features):
-    from neurosparse.core import kernels
+    from neurosparse.core.engine import serial as kernels
     from neurosparse.core.precompile import variant_network
 
     arrays = variant_network(*features).compile().arrays
@@ -136,7 +137,7 @@ def test_precompiled_variant_is_ready_for_any_network_of_that_variant():
     kernel's argument types do not depend on the network's size or contents."""
     import numpy as np
 
-    from neurosparse.core import kernels
+    from neurosparse.core.engine import serial as kernels
     from neurosparse.core.precompile import main
 
     main(["--variant", "0", "0", "0"])

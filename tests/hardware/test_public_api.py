@@ -16,8 +16,11 @@ def test_functions_are_not_shadowed_by_their_submodules():
 
     importlib.import_module("neurosparse.hardware.estimate")  # binds the submodule attribute
     assert callable(hw.estimate) and hw.estimate.__module__ == "neurosparse.hardware.estimate"
-    for name in hw.__all__:
-        assert getattr(hw, name) is not None
+    for name in hw.__all__:  # every public name is the package's own class or function of that name
+        obj = getattr(hw, name)
+        assert callable(obj), name
+        assert obj.__name__ == name, f"hw.{name} is bound to {obj!r}"
+        assert obj.__module__.startswith(("neurosparse.hardware.", "neurosparse.optrace")), name
 
 
 def test_readme_cost_model_example_runs():
