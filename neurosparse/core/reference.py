@@ -25,8 +25,9 @@ Each step, for every neuron population in the order they were added:
    * LIF with only current/delta ports, exact propagator:
      :math:`v \leftarrow v_\infty + (v - v_\infty) e^{-h/\tau_m} + r_m \sum_k c_k I_k`,
      :math:`v_\infty = v_{rest} + r_m I_{ext}`,
-     :math:`c_k = \frac{\tau_k}{\tau_k-\tau_m}(e^{-h/\tau_k} - e^{-h/\tau_m})`
-     (:math:`\frac{h}{\tau_m}e^{-h/\tau_m}` when :math:`\tau_k = \tau_m` within 1e-9).
+     :math:`c_k = \frac{\tau_k}{\tau_k-\tau_m}(e^{-h/\tau_k} - e^{-h/\tau_m})`, evaluated as
+     :math:`\frac{h}{\tau_m}e^{-h/\tau_m}\,\mathrm{expm1}(x)/x`,
+     :math:`x = h(\tau_k - \tau_m)/(\tau_k\tau_m)` (1 at :math:`x = 0`).
    * IF with only current/delta ports, exact:
      :math:`v \leftarrow v + (h I_{ext} + \sum_k q_k I_k) / c_m`,
      :math:`q_k = \tau_k (1 - e^{-h/\tau_k})` (the charge of a decaying current in a step).
@@ -461,11 +462,13 @@ class _NeuronGroup:
             return 1.0
         if isinstance(self.model, IF):
             return tau_s * -np.expm1(-h / tau_s)
+        # tau_s / (tau_s - tau_m) (e^{-h/tau_s} - e^{-h/tau_m}) = (h/tau_m) e^{-h/tau_m} expm1(x)/x
+        # with x = h (tau_s - tau_m) / (tau_s tau_m): no difference of nearly equal numbers
         tau_m = self.par["tau_m"]
-        same = np.abs(tau_s - tau_m) <= 1e-9 * np.abs(tau_m)
+        x = h * (tau_s - tau_m) / (tau_s * tau_m)
         with np.errstate(divide="ignore", invalid="ignore"):
-            general = tau_s / (tau_s - tau_m) * (np.exp(-h / tau_s) - np.exp(-h / tau_m))
-        return np.where(same, h / tau_m * np.exp(-h / tau_m), general)
+            relative = np.where(x == 0.0, 1.0, np.expm1(x) / x)
+        return h / tau_m * np.exp(-h / tau_m) * relative
 
 
 def _exponential_euler_lif(v, par, g_tot, g_e, i_syn, i_ext, h, w=None):

@@ -17,7 +17,7 @@ from random_networks import DT, SCALES, make_model, make_port, weight_range
 from test_kernels_vs_reference import assert_agrees_with_reference, run_both
 
 import neurosparse as ns
-from neurosparse.core.models import MODELS, STEPS
+from neurosparse.core.models import MODELS, STEPS, exact_current_coupling
 from neurosparse.core.models.qif import time_to_peak
 from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 
@@ -180,7 +180,7 @@ def test_lif_f_i_curve_matches_the_closed_form_rate():
 
 
 @pytest.mark.parametrize("engine_name", ["numba", "numpy"])
-@pytest.mark.parametrize("tau_s", [5e-3, 20e-3])
+@pytest.mark.parametrize("tau_s", [5e-3, 20e-3 * (1 + 1e-10), 20e-3])
 def test_lif_subthreshold_response_to_one_spike_is_the_exact_solution(engine_name, tau_s):
     """A unit weight arriving on a current port: v - v_rest = r_m w c(t), the difference of
     exponentials tau_s / (tau_s - tau_m) (e^{-t/tau_s} - e^{-t/tau_m}) (t e^{-t/tau}/tau at
@@ -209,6 +209,22 @@ def test_lif_subthreshold_response_to_one_spike_is_the_exact_solution(engine_nam
     t = (np.arange(v.size) - 2) * DT  # the weight lands at the end of step 1
     want = np.array([exact(x) for x in t])
     np.testing.assert_allclose(v + 70e-3, 1e8 * float(np.float32(w)) * want, rtol=1e-9, atol=1e-15)
+
+
+def test_exact_current_coupling_is_accurate_across_equal_time_constants():
+    """Against 50-digit arithmetic, on both sides of tau_s = tau_m and at equality."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    tau_m, h = 20e-3, 1e-4
+    worst = 0.0
+    for rel in [0.0, *np.logspace(-14, -1, 27), *(-np.logspace(-14, -1, 27))]:
+        tau_s = tau_m * (1 + rel)
+        got = float(exact_current_coupling(tau_s, tau_m, h))
+        ts, tm, hh = mpmath.mpf(tau_s), mpmath.mpf(tau_m), mpmath.mpf(h)
+        exact = (hh / tm * mpmath.exp(-hh / tm) if ts == tm
+                 else ts / (ts - tm) * (mpmath.exp(-hh / ts) - mpmath.exp(-hh / tm)))
+        worst = max(worst, abs(got - float(exact)) / float(exact))
+    assert worst < 1e-14
 
 
 def test_qif_first_spike_converges_to_the_closed_form_time_to_peak():
