@@ -34,10 +34,10 @@ Model kinds (each returns one or more named OpTraces, "variants"):
   trained on the bundled digits and counted on its test set (``n_steps``, ``epochs``,
   ``seed``, ``batch_size``: samples per forward pass, default 1, which sets how often the
   weights are read); needs the ``snn`` extra.
-* ``delta_video``: the conv net on moving digits of ``simulations/delta_video.py``:
+* ``delta_video``: the conv net on moving digits of :mod:`neurosparse.experiments.delta_video`:
   variants dense, zero-skipping and delta (needs the ``snn`` extra).
 * ``ultralif_core``: an UltraLIF and a surrogate-LIF classifier trained on one task of
-  ``simulations/ultralif_on_core.py`` (``task``, ``T``, ``depth``, ``sparsity``, ``seed``,
+  ``neurosparse.experiments.ultralif_on_core`` (``task``, ``T``, ``depth``, ``sparsity``, ``seed``,
   ``epochs``, ``hidden``, ``lr_ultralif``, ``lr_surrogate``); variants: the soft UltraLIF
   network as PyTorch computes it, the hardened one and the surrogate one as PyTorch computes
   them and as the event core runs them (needs the ``snn`` extra).
@@ -53,10 +53,10 @@ from __future__ import annotations
 import base64
 import datetime
 import html
+import importlib
 import io
 import json
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,16 +190,8 @@ def _snn_digits_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[s
 
 
 def _script_traces(name: str, opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str, Any]]:
-    """``energy_traces(**opts)`` of ``simulations/<name>.py``."""
-    import importlib.util
-
-    script = Path(__file__).resolve().parents[1] / "simulations" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"_{name}", script)
-    if spec is None or not script.is_file():
-        raise ParameterError(f"the {name} model needs {script}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses in the script look their module up here
-    spec.loader.exec_module(module)
+    """``energy_traces(**opts)`` of the experiment ``neurosparse.experiments.<name>``."""
+    module = importlib.import_module(f"neurosparse.experiments.{name}")
     return module.energy_traces(**opts)
 
 
@@ -221,7 +213,7 @@ def _optrace_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str,
 MODEL_OPTIONS: dict[str, set[str] | None] = {
     "network": {"name", "n", "duration", "seed"},
     "snn_digits": {"n_steps", "epochs", "seed", "batch_size"},
-    "delta_video": None,  # Config fields of simulations/delta_video.py, plus inference_batch
+    "delta_video": None,  # Config fields of neurosparse.experiments.delta_video, plus inference_batch
     "ultralif_core": {"task", "T", "depth", "sparsity", "seed", "epochs", "hidden", "lr_ultralif",
                       "lr_surrogate"},
     "optrace": {"path"},

@@ -1,4 +1,4 @@
-"""Lay a :class:`~neurosparse.core.network.Network` out as the flat arrays the kernels use.
+"""Lay a network (its :class:`~neurosparse.core.spec.NetworkSpec`) out as the flat arrays the kernels use.
 
 Populations and input groups share one global neuron index space (in the order they were
 added). Each neuron population's port variables live in one ``syn`` array at
@@ -8,6 +8,7 @@ added). Each neuron population's port variables live in one ``syn`` array at
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from neurosparse.core.engine.arrays import (
 from neurosparse.core.inputs import PoissonGroup, TimedArray
 from neurosparse.core.models import MAX_CONSTANTS, MAX_PORTS, STEPS, step_id
 from neurosparse.core.projection import Projection
+from neurosparse.core.spec import MAX_DELAY_STEPS, NetworkSpec, Population, ProjectionSpec
 from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 from neurosparse.errors import InsufficientMemoryError, ParameterError
 
@@ -67,18 +69,18 @@ class CompiledNetwork:
         return self._variable_view(population, var).copy()
 
 
-def estimate_memory(net) -> int:
-    """Bytes needed to build and run ``net`` (estimate, used to fail early)."""
+def estimate_memory(net: NetworkSpec) -> int:
+    """Bytes needed to build and run the network ``net`` (estimate, used to fail early)."""
     total = 0
     n_total = 0
     n_slots = 0
     max_delay = 1
-    for pop in net._populations.values():
+    for pop in net.populations.values():
         n_total += pop.n
         n_slots += pop.n * len(getattr(pop, "ports", {}))
-    for spec in net._projection_specs:
-        n_pre = net._populations[spec.source].n
-        n_post = net._populations[spec.target].n
+    for spec in net.projections:
+        n_pre = net.populations[spec.source].n
+        n_post = net.populations[spec.target].n
         n_syn = spec.rule.expected_synapses(n_pre, n_post)
         per_syn = 4.0  # int32 index
         per_syn += 0.0 if _scalar(spec.weight) and spec.plasticity is None else 4.0
@@ -101,7 +103,7 @@ def _scalar(x) -> bool:
     return x is None or np.ndim(x) == 0 and not callable(x)
 
 
-def check_memory(net) -> None:
+def check_memory(net: NetworkSpec) -> None:
     """Raise InsufficientMemoryError when the estimate exceeds the available memory."""
     need = estimate_memory(net)
     avail = psutil.virtual_memory().available
@@ -111,17 +113,13 @@ def check_memory(net) -> None:
             f"{avail / 2**30:.2f} GiB is available; reduce its size or connection density")
 
 
-def compile_network(net) -> CompiledNetwork:
-    """Build every projection and the kernel arrays of ``net``."""
-    import time
-
-    from neurosparse.core.network import MAX_DELAY_STEPS, Population
-
+def compile_network(net: NetworkSpec) -> CompiledNetwork:
+    """Build every projection and the kernel arrays of the network ``net``."""
     t0 = time.perf_counter()
     check_memory(net)
     dt = net.dt
-    names = list(net._populations)
-    pops = [net._populations[n] for n in names]
+    names = list(net.populations)
+    pops = [net.populations[n] for n in names]
     P = len(pops)
     starts = np.zeros(P + 1, np.int64)
     starts[1:] = np.cumsum([p.n for p in pops])
@@ -236,7 +234,7 @@ def compile_network(net) -> CompiledNetwork:
     # ------------------------------------------------------------- projections
     projections: dict[str, Projection] = {}
     proj_names = []
-    for spec in net._projection_specs:
+    for spec in net.projections:
         proj = build_projection(net, spec, MAX_DELAY_STEPS)
         projections[spec.name] = proj
         proj_names.append(spec.name)
@@ -343,10 +341,10 @@ def compile_network(net) -> CompiledNetwork:
                     syn[b:b + pop.n] = pop.initial[pname]
 
     # ---------------------------------------------------------------- monitors
-    spike_monitored = np.array([1 if n in net._spike_monitors else 0 for n in names], np.int64)
+    spike_monitored = np.array([1 if n in net.spike_monitors else 0 for n in names], np.int64)
     rec_source, rec_index, columns = [], [], []
     rec_every = 0
-    for mon in net._state_monitors:
+    for mon in net.state_monitors:
         p = names.index(mon.population)
         pop = pops[p]
         rec_every = mon.record_every
@@ -443,10 +441,10 @@ def compile_network(net) -> CompiledNetwork:
     return compiled
 
 
-def build_projection(net, spec, max_delay_steps: int) -> Projection:
+def build_projection(net: NetworkSpec, spec: ProjectionSpec, max_delay_steps: int) -> Projection:
     """Draw the synapses of ``spec`` and convert weights and delays to storage types."""
-    src = net._populations[spec.source]
-    tgt = net._populations[spec.target]
+    src = net.populations[spec.source]
+    tgt = net.populations[spec.target]
     rng = np.random.default_rng(spec.seed)
     same = spec.source == spec.target
     indptr, indices, order = spec.rule.build(src.n, tgt.n, same, rng)

@@ -19,10 +19,8 @@ A run continues from the state the previous run left (as Brian2's ``run``). The 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,64 +29,22 @@ from neurosparse._seed import SeedLike
 from neurosparse._validation import as_count, as_float_param
 from neurosparse.core.connectivity import ConnectionRule, FromArrays, FromSparse
 from neurosparse.core.inputs import CurrentInput, PoissonGroup, SpikeTimes, TimedArray
+from neurosparse.core.layout import compile_network, estimate_memory
 from neurosparse.core.models import MAX_PORTS, NeuronModel
 from neurosparse.core.projection import Projection
+from neurosparse.core.runner import run_network
+from neurosparse.core.spec import (
+    InputGroup,
+    NetworkSpec,
+    Population,
+    ProjectionSpec,
+    StateMonitorSpec,
+    whole_steps,
+)
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError, UnknownNameError
 
 WeightLike = float | np.ndarray | Callable[[np.random.Generator, int], np.ndarray]
-MAX_DELAY_STEPS = 65535
-
-
-@dataclass
-class Population:
-    """A population of ``n`` neurons of one model, with named synaptic ports."""
-
-    name: str
-    n: int
-    model: NeuronModel
-    ports: dict[str, CurrentSynapse | ConductanceSynapse | DeltaSynapse]
-    initial: dict[str, Any] = field(default_factory=dict)
-    currents: list[CurrentInput] = field(default_factory=list)
-
-    def variables(self) -> tuple[str, ...]:
-        """Names monitors can record: the model's state variables and the port names."""
-        return tuple(self.model.state_variables) + tuple(self.ports)
-
-
-@dataclass
-class InputGroup:
-    """An input group (Poisson or spike times) in the network."""
-
-    name: str
-    group: PoissonGroup | SpikeTimes
-
-    @property
-    def n(self) -> int:
-        return self.group.n
-
-
-@dataclass
-class ProjectionSpec:
-    """What :meth:`Network.connect` was asked for, built into a :class:`Projection` on run."""
-
-    name: str
-    source: str
-    target: str
-    port: str
-    rule: ConnectionRule
-    weight: Any
-    delay: Any
-    plasticity: STDP | None
-    seed: np.random.SeedSequence
-
-
-@dataclass
-class StateMonitorSpec:
-    population: str
-    variables: tuple[str, ...]
-    indices: np.ndarray
-    record_every: int
 
 
 class Network:
@@ -116,6 +72,7 @@ class Network:
         self._spike_monitors: list[str] = []
         self._state_monitors: list[StateMonitorSpec] = []
         self._compiled = None
+        self._spec: NetworkSpec | None = None
         self.t_steps = 0
         self._init_rng_seed, self._run_seed = self.seed.spawn(2)
         self._init_rng = np.random.default_rng(self._init_rng_seed)
@@ -314,7 +271,7 @@ class Network:
         if record_dt is not None:
             record_dt = as_float_param("record_dt", record_dt, low=0, low_inclusive=False,
                                        allow_array=False)
-            every = _whole_steps("record_dt", record_dt, self.dt)
+            every = whole_steps("record_dt", record_dt, self.dt)
         if self._state_monitors and every != self._state_monitors[0].record_every:
             raise ParameterError("all state monitors of a network share one record_dt")
         self._state_monitors.append(StateMonitorSpec(population, variables, idx.astype(np.int64), every))
@@ -348,16 +305,23 @@ class Network:
 
     def estimate_memory(self) -> int:
         """Bytes the network is expected to need (synapses, state, ring buffer, build)."""
-        from neurosparse.core.layout import estimate_memory
+        return estimate_memory(self.spec())
 
-        return estimate_memory(self)
+    def spec(self) -> NetworkSpec:
+        """The network's structure as a frozen :class:`~neurosparse.core.spec.NetworkSpec`
+        (fixed from the first run on)."""
+        if self._compiled is not None:
+            return self._spec
+        return NetworkSpec(dt=self.dt, seed=self.seed, populations=self._populations,
+                           projections=tuple(self._projection_specs),
+                           spike_monitors=tuple(self._spike_monitors),
+                           state_monitors=tuple(self._state_monitors))
 
     def compile(self):
         """Build synapses and lay the network out for the kernels (done by the first run)."""
-        from neurosparse.core.layout import compile_network
-
         if self._compiled is None:
-            self._compiled = compile_network(self)
+            self._spec = self.spec()
+            self._compiled = compile_network(self._spec)
         return self._compiled
 
     # ---------------------------------------------------------------------- run
@@ -382,17 +346,17 @@ class Network:
             short, the kernel otherwise. Results are identical bit for bit. Default:
             ``NEUROSPARSE_ENGINE``, else ``"auto"`` (see :mod:`neurosparse.core.tiers`).
         """
-        from neurosparse.core.runner import run_network
         from neurosparse.core.tiers import check_engine
 
         check_engine(engine)
         duration = as_float_param("duration", duration, low=0, low_inclusive=False,
                                   allow_array=False)
-        n_steps = _whole_steps("duration", duration, self.dt)
+        n_steps = whole_steps("duration", duration, self.dt)
         compiled = self.compile()
         t_start = time.perf_counter()
-        rec = run_network(self, compiled, n_steps, threads=threads, progress=progress,
-                          engine=engine)
+        rec = run_network(self._spec, compiled, self.t_steps, n_steps, self._run_seed.spawn(1)[0],
+                          threads=threads, progress=progress, engine=engine)
+        self.t_steps += n_steps
         rec.timings.setdefault("run_seconds", time.perf_counter() - t_start)
         return rec
 
@@ -420,12 +384,3 @@ class Network:
             raise ParameterError(f"{what} {name!r} is an input group; it has no neurons to "
                                  "drive or record")
         return pop
-
-
-def _whole_steps(name: str, value: float, dt: float) -> int:
-    ratio = value / dt
-    steps = int(round(ratio))
-    if steps < 1 or not math.isclose(ratio, steps, rel_tol=1e-9, abs_tol=1e-6):
-        raise ParameterError(f"{name} ({value:g} s) must be a whole number (>= 1) of steps "
-                             f"of dt = {dt:g} s; got {ratio:.6g} steps")
-    return steps

@@ -97,6 +97,7 @@ import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
 from neurosparse.core.models import IF, LIF, QIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF
+from neurosparse.core.spec import Population
 from neurosparse.core.synapses import ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError
 
@@ -197,8 +198,6 @@ def simulate(net, n_steps: int, input_spikes: Mapping[str, tuple] | None = None,
     -------
     ReferenceResult
     """
-    from neurosparse.core.network import Population
-
     if net.t_steps != 0:
         raise ParameterError("reference.simulate needs a network that has not run yet")
     if int(n_steps) < 1:

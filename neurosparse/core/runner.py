@@ -19,6 +19,7 @@ from neurosparse.core.recording import (
     StateSamples,
     package_versions,
 )
+from neurosparse.core.spec import NetworkSpec, Population
 from neurosparse.core.trace import build_optrace
 from neurosparse.errors import ParameterError
 
@@ -36,9 +37,12 @@ def default_threads(n_neurons: int) -> int:
     return 1 if n_neurons < PARALLEL_THRESHOLD else numba.config.NUMBA_NUM_THREADS
 
 
-def run_network(net, compiled, n_steps: int, threads: int | None = None,
-                progress: bool | None = None, engine: str | None = None) -> Recording:
-    """Run ``n_steps`` steps of ``net`` (already compiled) and return the recording.
+def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int, seed: np.random.SeedSequence,
+                threads: int | None = None, progress: bool | None = None,
+                engine: str | None = None) -> Recording:
+    """Run steps ``t0 .. t0 + n_steps - 1`` of the network ``net`` (compiled as
+    ``compiled``, whose arrays hold its state and are updated in place) and return the
+    recording. ``seed`` seeds this run's random draws (Poisson inputs).
 
     ``engine``: ``"numba"`` (the compiled kernels), ``"numpy"`` (the interpreted first tier,
     one thread; see :func:`neurosparse.core.interpreter.supports`) or ``"auto"`` (see
@@ -63,7 +67,7 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
                 "use engine='numba' or 'auto'")
         if threads_given and threads != 1:
             raise ParameterError(f"engine='numpy' runs on one thread; got threads={threads}")
-    rng = np.random.default_rng(net._run_seed.spawn(1)[0])
+    rng = np.random.default_rng(seed)
     P = len(compiled.names)
     J = len(compiled.proj_names)
     n_mon = int(sum(compiled.starts[p + 1] - compiled.starts[p]
@@ -80,7 +84,6 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
     features = kernel_features(arrays.pop_info, arrays.has_plastic)
     serial_kernel = single_thread_kernel(*features)
 
-    t0 = net.t_steps
     t_end = t0 + n_steps
     counts = np.zeros((n_steps, P), np.int32)
     events = np.zeros((n_steps, J), np.int64)
@@ -141,7 +144,6 @@ def run_network(net, compiled, n_steps: int, threads: int | None = None,
             t = t_done
     finally:
         bar.close()
-    net.t_steps = t_end
     tiers.record_run("numba", compile_seconds + sim_seconds)
     timings.update(compile_seconds=compile_seconds, sim_seconds=sim_seconds, threads=threads,
                    engine="numba")
@@ -162,7 +164,6 @@ def _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, prog
     finally:
         bar.close()
     sim_seconds = time.perf_counter() - tic
-    net.t_steps = t_end
     pop = interpreter.count(arrays, compiled.starts, t0, all_t, all_i, counts, events)
     keep = arrays.pop_info[pop, P_MONITORED] == 1
     timings = {"build_seconds": compiled.build_seconds, "compile_seconds": 0.0,
@@ -219,12 +220,10 @@ def _assemble_state(compiled, rec_parts, t0, t_end, every, dt):
     return state
 
 
-def describe_network(net) -> dict:
+def describe_network(net: NetworkSpec) -> dict:
     """The network's configuration as JSON-serialisable data (arrays summarised)."""
-    from neurosparse.core.network import Population
-
     pops = {}
-    for name, pop in net._populations.items():
+    for name, pop in net.populations.items():
         if isinstance(pop, Population):
             pops[name] = {"n": pop.n, "model": _describe(pop.model),
                           "ports": {k: _describe(v) for k, v in pop.ports.items()},
@@ -233,7 +232,7 @@ def describe_network(net) -> dict:
         else:
             pops[name] = {"n": pop.n, "input": _describe(pop.group)}
     projs = []
-    for spec in net._projection_specs:
+    for spec in net.projections:
         projs.append({"name": spec.name, "source": spec.source, "target": spec.target,
                       "port": spec.port, "rule": _describe(spec.rule),
                       "weight": _summarise(spec.weight), "delay": _summarise(spec.delay),

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from neurosparse.core.spec import NetworkSpec, Population
 from neurosparse.optrace import LayerCounts, OpTrace
 
 
-def build_optrace(net, compiled, rec) -> OpTrace:
-    """Build the :class:`OpTrace` of a run from its recording's counters."""
-    from neurosparse.core.network import Population
-
+def build_optrace(net: NetworkSpec, compiled, rec) -> OpTrace:
+    """Build the :class:`OpTrace` of a run of the network ``net`` from its recording's counters."""
     trace = OpTrace(n_samples=1, n_steps=rec.n_steps, dt=rec.dt, source="neurosparse.core")
     steps = rec.n_steps
     for p, name in enumerate(compiled.names):
-        pop = net._populations[name]
+        pop = net.populations[name]
         spikes_per_step = rec.spike_counts[:, p]
         n_spikes = float(spikes_per_step.sum())
         if isinstance(pop, Population):

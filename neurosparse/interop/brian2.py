@@ -61,7 +61,8 @@ import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
 from neurosparse.core.models import LIF, QIF, AdaptiveLIF, Izhikevich
-from neurosparse.core.network import InputGroup, Network, Population, _whole_steps
+from neurosparse.core.network import Network
+from neurosparse.core.spec import InputGroup, Population, whole_steps
 from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 from neurosparse.errors import MissingDependencyError, ParameterError, UnknownNameError
 
@@ -249,7 +250,7 @@ def run_brian2(net: Network, duration: float, target: str = "numpy",
     """
     if target not in TARGETS:
         raise ParameterError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
-    n_steps = _whole_steps("duration", float(duration), net.dt)
+    n_steps = whole_steps("duration", float(duration), net.dt)
     b2 = _import_brian2()
     standalone = target == "cpp_standalone"
     previous_target = b2.prefs.codegen.target
@@ -318,7 +319,7 @@ def _check_supported(net: Network) -> None:
                         f"population {name!r}: port {pname!r} has tau = tau_m "
                         f"({port.tau:g} s); Brian2's exact integrator divides by "
                         "tau_m - tau and gives NaN; change one of them slightly")
-    for spec in net._projection_specs:
+    for spec in net.spec().projections:
         if spec.plasticity is not None:
             raise NotImplementedError(
                 f"projection {spec.name!r}: STDP does not translate to Brian2 yet")
