@@ -20,6 +20,7 @@ from neurosparse.core.recording import (
     package_versions,
 )
 from neurosparse.core.spec import NetworkSpec, Population
+from neurosparse.core.thread_choice import ThreadChooser, adaptive_threads_enabled
 from neurosparse.core.trace import build_optrace
 from neurosparse.errors import ParameterError
 
@@ -105,18 +106,31 @@ def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int, seed: np.rand
     show = progress if progress is not None else None
     bar = tqdm(total=n_steps, unit="step", disable=(not show) if show is not None else None,
                leave=False, mininterval=0.5)
-    # the first call runs one step: it includes JIT compilation (or loading the compiled
-    # kernel from Numba's cache), reported as compile time; later calls are simulation
+    # a multi-thread run falls back to one thread, chunk by chunk, where that is faster (a
+    # busy machine); a probe never compiles the serial kernel, it is compiled meanwhile
+    chooser = ThreadChooser(lambda: _serial_ready(serial_kernel, arrays, rng, n_cols, counts, events,
+                                                  scratch, features),
+                            enabled=threads > 1 and adaptive_threads_enabled())
+    # the first call of a kernel runs one step: it includes JIT compilation (or loading the
+    # compiled kernel from Numba's cache), reported as compile time; later calls are simulation
     chunk = 1
     t = t0
     first = True
     try:
         while t < t_end:
+            mode = "serial" if threads == 1 else chooser.next()
+            warm_up = threads > 1 and chooser.needs_warm_up(mode)
+            if warm_up:
+                chunk = 1
+            elif not first:
+                per_step = chooser.per_step_seconds(mode) or chooser.per_step_seconds("parallel")
+                if per_step:
+                    chunk = int(min(max(_TARGET_CHUNK_SECONDS / per_step, 100), 1_000_000))
             t1 = min(t + chunk, t_end)
             n_rec_max = 0 if every == 0 else ((t1 - 1) // every - (t - 1) // every)
             rec_buf = np.empty((n_rec_max, n_cols))
             tic = time.perf_counter()
-            if threads == 1:
+            if mode == "serial":
                 t_done, n_spk, n_rec = serial_kernel(
                     arrays, t, t1, rng, spk_t, spk_i, 0, rec_buf, 0,
                     counts[t - t0:], events[t - t0:], scratch)
@@ -128,12 +142,16 @@ def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int, seed: np.rand
                     SPLIT_NEURONS_PER_THREAD, SPLIT_SPIKES)
             elapsed = time.perf_counter() - tic
             done_steps = t_done - t
-            if first:
-                compile_seconds = elapsed
+            if first or warm_up:
+                compile_seconds += elapsed
+                if warm_up:
+                    chooser.record(mode, done_steps, elapsed, warm_up=True)
+                if first:
+                    chunk = 200
                 first = False
-                chunk = 200
             else:
                 sim_seconds += elapsed
+                chooser.record(mode, done_steps, elapsed)
                 if done_steps > 0 and elapsed > 0:
                     chunk = int(min(max(_TARGET_CHUNK_SECONDS * done_steps / elapsed, 100),
                                     1_000_000))
@@ -147,9 +165,21 @@ def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int, seed: np.rand
     tiers.record_run("numba", compile_seconds + sim_seconds)
     timings.update(compile_seconds=compile_seconds, sim_seconds=sim_seconds, threads=threads,
                    engine="numba")
+    if threads > 1:
+        timings.update(parallel_steps=chooser.steps["parallel"], serial_steps=chooser.steps["serial"])
     all_t = np.concatenate(spike_parts_t) if spike_parts_t else np.zeros(0, np.int64)
     all_i = np.concatenate(spike_parts_i) if spike_parts_i else np.zeros(0, np.int64)
     return _recording(net, compiled, t0, t_end, counts, events, all_t, all_i, rec_parts, timings)
+
+
+def _serial_ready(serial_kernel, arrays, rng, n_cols, counts, events, scratch, features) -> bool:
+    """Whether the serial kernel runs without compiling; if not, compile it in the background."""
+    spk = np.empty(1, np.int64)
+    ready = tiers.kernel_ready(serial_kernel, (arrays, 0, 1, rng, spk, spk, 0, np.empty((0, n_cols)), 0,
+                                               counts, events, scratch))
+    if not ready:
+        tiers.compile_in_background(features)
+    return ready
 
 
 def _run_interpreted(net, compiled, arrays, t0, t_end, counts, events, rng, progress) -> Recording:

@@ -112,3 +112,24 @@ def test_numba_uses_tbb_from_a_plain_install():
                          env={**__import__("os").environ, "NUMBA_THREADING_LAYER": "default"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "tbb"
+
+
+def test_kernel_caches_are_stamped_with_every_compiled_source(tmp_path):
+    """An edit of a model file (not only of the kernel's own file) invalidates the kernels."""
+    import os
+
+    from neurosparse.core.engine import _cache, serial
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "lif.py").write_text("x = 1\n")
+    (tmp_path / "synapses.py").write_text("y = 2\n")
+    before = _cache.fingerprint(tmp_path, ("models", "synapses.py"))
+    os.utime(tmp_path / "models" / "lif.py", ns=(1, 1))
+    assert _cache.fingerprint(tmp_path, ("models", "synapses.py")) != before
+    locator = serial.run_chunk._cache._impl.locator
+    assert isinstance(locator, _cache._CoreLocator)
+    assert locator.get_source_stamp()[1] == _cache.core_fingerprint()
+    for source in _cache.COMPILED_SOURCES:  # every file with compiled code is covered
+        assert (CORE / source).exists()
+    compiled = {p.relative_to(CORE).parts[0] for p in CORE.rglob("*.py") if "njit" in p.read_text()}
+    assert compiled <= set(_cache.COMPILED_SOURCES)

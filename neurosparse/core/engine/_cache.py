@@ -1,11 +1,13 @@
-"""One Numba cache stamp for the whole event core.
+"""One Numba cache stamp for all the compiled code of the event core.
 
 Numba invalidates a cached function when *its own* source file changes, not when a function
 it calls from another file does. The core's kernels are spread over several modules (the
 engine, the models), so a cached kernel could outlive an edit of a model it inlines. This
 module registers a cache locator for functions defined under ``neurosparse/core`` whose
-source stamp covers every Python file there: any edit of the core recompiles its kernels.
-It must be imported before the core's first ``@njit(cache=True)``.
+source stamp covers every file compiled code comes from (:data:`COMPILED_SOURCES`: the
+engine, the models, the port kinds): an edit of any of them recompiles the kernels, an
+edit of the pure-Python parts (network, layout, runner) does not. It must be imported
+before the core's first ``@njit(cache=True)``.
 """
 
 from __future__ import annotations
@@ -19,16 +21,26 @@ from numba.core import caching
 
 _LOCATORS = getattr(caching, "CacheImpl", getattr(caching, "_CacheImpl", None))._locator_classes
 _CORE = Path(__file__).resolve().parent.parent
+#: The files (or folders) of the core that compiled code is built from.
+COMPILED_SOURCES = ("engine", "models", "synapses.py", "connectivity.py")
+
+
+def fingerprint(root: Path, sources: tuple[str, ...]) -> str:
+    """A digest of the name, size and modification time of each Python file of ``sources``
+    (files or folders under ``root``)."""
+    h = hashlib.sha256()
+    for source in sources:
+        base = root / source
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else [base]:
+            st = path.stat()
+            h.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
 
 
 @functools.cache
 def core_fingerprint() -> str:
-    """A digest of the name, size and modification time of every source file of the core."""
-    h = hashlib.sha256()
-    for path in sorted(_CORE.rglob("*.py")):
-        st = path.stat()
-        h.update(f"{path.relative_to(_CORE)}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()
+    """:func:`fingerprint` of the core's compiled sources, once per process."""
+    return fingerprint(_CORE, COMPILED_SOURCES)
 
 
 class _CoreLocator(caching._CacheLocator):
