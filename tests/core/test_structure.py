@@ -104,9 +104,12 @@ def test_numba_uses_tbb_from_a_plain_install():
         import pytest
 
         pytest.skip("TBB is installed on x86-64 Linux only")
-    code = ("import neurosparse as ns, numba\n"
-            "from neurosparse.core.precompile import variant_network\n"
-            "variant_network(False, True, False).run(1e-3, threads=2, engine='numba')\n"
+    # the layer is chosen once per process, at its first parallel region: a small parallel
+    # function after importing the engine shows which one the kernels get
+    code = ("import numba, numpy as np\n"
+            "import neurosparse.core.engine\n"
+            "f = numba.njit(parallel=True)(lambda x: np.sum(x * 2.0))\n"
+            "f(np.ones(1000))\n"
             "print(numba.threading_layer())\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
                          env={**__import__("os").environ, "NUMBA_THREADING_LAYER": "default"})

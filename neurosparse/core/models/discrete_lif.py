@@ -1,13 +1,6 @@
-r"""Discrete-time LIF with a delayed reset: the map of snnTorch's ``Leaky``.
-
-.. math::
-    X_t = I_{ext}(t) + \sum w_{\text{arriving at } t}, \qquad
-    R_t = [v_{t-1} > v_{th}], \qquad
-    v_t = \beta v_{t-1} + X_t - v_{th} R_t \ (\text{"subtract"}),\quad
-    \beta (1 - R_t) v_{t-1} + X_t \ (\text{"zero"}),\quad
-    \beta v_{t-1} + X_t \ (\text{"none"})
-
-The pending reset :math:`R` is held in the model's ``u`` variable.
+r"""Discrete-time LIF with a delayed reset: the map of snnTorch's ``Leaky``
+(equations in :class:`DiscreteLIF`). Its three reset mechanisms are three steps; the
+pending reset :math:`R` is held in the model's ``u`` variable.
 """
 
 from __future__ import annotations
