@@ -3,8 +3,6 @@ sequence context from H, and retrieval leaving the memory unchanged."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from scipy import stats
 from sparsey_testing import random_items, two_level_model
@@ -72,18 +70,23 @@ def test_code_overlap_grows_with_input_similarity():
     assert mean_overlap[0] > 0.9 and mean_overlap[-1] < 0.5
 
 
-def test_retrieval_time_is_flat_in_the_number_of_items_stored():
+def test_retrieval_work_is_flat_in_the_number_of_items_stored():
+    """Retrieving the same probes reads the same weight rows whether 50 or 1,000 items are
+    stored: the counted work (the model's OpTrace) is identical. (The wall-clock version of
+    this claim is a benchmark, ``benchmarks/sparsey_fixed_time.py``, not an assertion on a
+    shared machine's clock.)"""
     rng = np.random.default_rng(12)
     X = random_items(rng, 1000)
     probe = X[:50]
-    models = {n_stored: two_level_model().fit(X[:n_stored]) for n_stored in (50, 1000)}
-    times = {n_stored: np.inf for n_stored in models}
-    for _ in range(3):  # interleaved, so that a burst of load elsewhere hits both alike
-        for n_stored, model in models.items():
-            start = time.perf_counter()
-            model.transform(probe)
-            times[n_stored] = min(times[n_stored], time.perf_counter() - start)
-    assert times[1000] / times[50] < 1.5, times
+    work = {}
+    for n_stored in (50, 1000):
+        model = two_level_model().fit(X[:n_stored])
+        before = {k: v for k, v in model.optrace_.totals(per_sample=False).items()}
+        model.transform(probe)
+        after = model.optrace_.totals(per_sample=False)
+        work[n_stored] = {k: after[k] - before[k] for k in ("synaptic_events", "weight_bytes_read")}
+    assert work[50]["synaptic_events"] > 0
+    assert work[1000] == work[50]
 
 
 def sequence_model(h_radius: int, seed: int = 0) -> Sparsey:
