@@ -151,10 +151,7 @@ def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int, seed: np.rand
                 first = False
             else:
                 sim_seconds += elapsed
-                chooser.record(mode, done_steps, elapsed)
-                if done_steps > 0 and elapsed > 0:
-                    chunk = int(min(max(_TARGET_CHUNK_SECONDS * done_steps / elapsed, 100),
-                                    1_000_000))
+                chooser.record(mode, done_steps, elapsed)  # sizes the next chunk of this kernel
             spike_parts_t.append(spk_t[:n_spk].copy())
             spike_parts_i.append(spk_i[:n_spk].copy())
             rec_parts.append(rec_buf[:n_rec].copy())

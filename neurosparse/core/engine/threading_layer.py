@@ -54,15 +54,3 @@ def preload_tbb() -> str | None:
             except OSError:
                 continue
     return None
-
-
-def threading_layer_available(name: str = "tbb") -> bool:
-    """Whether Numba can load the ``name`` threading layer in this process."""
-    if name == "tbb":
-        preload_tbb()
-        try:
-            from numba.np.ufunc import tbbpool  # noqa: F401
-        except ImportError:
-            return False
-        return True
-    raise ValueError(f"unknown threading layer {name!r}")
