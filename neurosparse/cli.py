@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from neurosparse.errors import NeurosparseError
+from neurosparse.errors import NeurosparseError, ParameterError
 
 NETWORK_NAMES = ("cuba", "coba")
 
@@ -82,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     energy.set_defaults(func=_energy)
 
     pre = sub.add_parser("precompile", help="compile the event core's kernels into Numba's cache now")
+    pre.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                     help="processes compiling at once (default %(default)s: two halve the time)")
     pre.set_defaults(func=_precompile)
     return parser
 
@@ -89,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
 def _precompile(args: argparse.Namespace) -> int:
     from neurosparse.core.precompile import compile_all
 
-    compile_all(progress=True)
+    if args.jobs < 1:
+        raise ParameterError(f"--jobs must be >= 1, got {args.jobs}")
+    compile_all(progress=True, jobs=args.jobs)
     return 0
 
 

@@ -36,3 +36,7 @@ class TargetError(NeurosparseError, ValueError):
     The message names the file and the offending field (``energy.mac_fp32.unit``) and says
     what is allowed.
     """
+
+
+class MissingFileError(NeurosparseError, FileNotFoundError):
+    """A file or folder the call needs does not exist; the message names it and what to do."""

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import itertools
+import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -62,24 +66,110 @@ def compile_parallel() -> float:
     return time.perf_counter() - tic
 
 
-def compile_all(progress: bool = True) -> dict[str, float]:
+#: Every kernel, by name: ``"stdp+general+poisson"`` and the like (the single-thread
+#: variants, named by the paths they compile in; ``"fused"`` has none) and ``"parallel"``.
+KERNELS = tuple(
+    "+".join(f for f, on in zip(("stdp", "general", "poisson"), flags) if on) or "fused"
+    for flags in itertools.product((False, True), repeat=3)) + ("parallel",)
+
+#: The order two processes compile the kernels in, stage by stage. The general neuron
+#: update is most of every "general" kernel's compile time (a minute: every model inlined)
+#: and is cached on its own: the first stage compiles it once (in "general") beside the
+#: kernels that do not use it, the second the kernels that load it from the cache.
+_STAGES = ((("general",), ("fused", "poisson", "stdp", "stdp+poisson")),
+           (("parallel",), ("general+poisson", "stdp+general", "stdp+general+poisson")))
+
+
+def compile_kernel(name: str) -> float:
+    """Compile (or load) the kernel ``name`` (one of :data:`KERNELS`); returns the seconds."""
+    if name not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {name!r}")
+    if name == "parallel":
+        return compile_parallel()
+    parts = name.split("+")
+    return compile_variant("stdp" in parts, "general" in parts, "poisson" in parts)
+
+
+def compile_all(progress: bool = True, jobs: int = 1) -> dict[str, float]:
     """Compile every kernel variant and the parallel kernel; seconds per kernel.
 
-    One after the other, in this process: the variants are closures of one function and
-    share one cache index file, and two processes saving into it at the same moment can
-    drop each other's entry (Numba reads, extends and rewrites the index on each save).
+    Parameters
+    ----------
+    progress
+        Print each kernel's time as it is done.
+    jobs
+        1: one after the other, in this process. 2 or more: two worker processes, in the
+        stages of :data:`_STAGES` (about half the time on two cores), then a pass in this
+        process that loads every kernel. The variants are closures of one function and share
+        one cache index file, which Numba reads, extends and rewrites on each save: two
+        processes saving at the same moment can drop each other's entry, and the last pass
+        compiles again whatever was dropped.
     """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     out: dict[str, float] = {}
-    for flags in itertools.product((False, True), repeat=3):
-        parts = [f for f, on in zip(("stdp", "general", "poisson"), flags) if on]
-        name = "single-thread " + ("+".join(parts) if parts else "fused LIF")
-        out[name] = compile_variant(*flags)
-        if progress:
-            print(f"{name}: {out[name]:.1f} s", flush=True)
-    out["parallel"] = compile_parallel()
-    if progress:
-        print(f"parallel: {out['parallel']:.1f} s", flush=True)
+    if jobs > 1:
+        for stage in _STAGES:
+            procs = [subprocess.Popen([sys.executable, "-m", "neurosparse.core.precompile",
+                                       "--kernels", *names, "--json"],
+                                      stdout=subprocess.PIPE, env=child_env())
+                     for names in stage]
+            for proc in procs:
+                stdout, _ = proc.communicate()
+                if proc.returncode != 0:
+                    raise RuntimeError(f"compiling kernels failed in a worker process "
+                                       f"(exit status {proc.returncode})")
+                for name, seconds in json.loads(stdout.decode().strip().splitlines()[-1]).items():
+                    out[name] = seconds
+                    if progress:
+                        print(f"{name}: {seconds:.1f} s", flush=True)
+    for name in KERNELS:
+        seconds = compile_kernel(name)
+        if jobs == 1:
+            out[name] = seconds
+            if progress:
+                print(f"{name}: {seconds:.1f} s", flush=True)
+        elif seconds > 1.0 and progress:  # an entry a concurrent save dropped
+            print(f"{name}: compiled again, {seconds:.1f} s", flush=True)
     return out
+
+
+def _stamp_path() -> str:
+    """A file beside the kernels' cache entries that says every kernel was compiled for
+    these sources, this Numba and this Python (a cleared cache clears it too)."""
+    import numba
+
+    from neurosparse.core.engine import serial
+    from neurosparse.core.engine._cache import cache_folder, core_fingerprint
+
+    folder = cache_folder(serial.run_chunk.py_func, serial.__file__) or os.path.dirname(serial.__file__)
+    key = f"{core_fingerprint()}|{numba.__version__}|{sys.version}|{sys.executable}"
+    return os.path.join(folder, f"neurosparse-kernels-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ok")
+
+
+def ensure_compiled(jobs: int = 2, progress: bool = False) -> bool:
+    """Compile every kernel (:func:`compile_all`) unless that was done for these sources
+    already; returns whether it compiled. For test runs and cluster start-up scripts, so that
+    processes started together do not each compile the same kernels."""
+    stamp = _stamp_path()
+    if os.path.exists(stamp):
+        return False
+    compile_all(progress=progress, jobs=jobs)
+    try:
+        os.makedirs(os.path.dirname(stamp), exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write("every kernel compiled\n")
+    except OSError:  # a read-only cache: the kernels are compiled, only the note is lost
+        pass
+    return True
+
+
+def child_env() -> dict[str, str]:
+    """This process's environment, with these sources first on the path (their location is
+    part of Numba's cache key, so the children must compile these files, not another copy)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
 
 
 def _single_compiler(variant: tuple[str, ...]):
@@ -117,6 +207,9 @@ def main(argv: list[str] | None = None) -> None:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--variant", nargs=3, choices=("0", "1"), metavar=("PLASTIC", "GENERAL", "POISSON"),
                         help="compile only this single-thread variant")
+    parser.add_argument("--kernels", nargs="+", choices=KERNELS, help="compile only these kernels")
+    parser.add_argument("--jobs", type=int, default=1, help="processes compiling at once (default 1)")
+    parser.add_argument("--json", action="store_true", help="print the seconds per kernel as JSON")
     parser.add_argument("--nice", action="store_true", help="run at low priority")
     args = parser.parse_args(argv)
     if args.nice and hasattr(os, "nice"):
@@ -125,8 +218,13 @@ def main(argv: list[str] | None = None) -> None:
         with _single_compiler(tuple(args.variant)) as mine:
             if mine:
                 compile_variant(*(v == "1" for v in args.variant))
+    elif args.kernels:
+        seconds = {name: compile_kernel(name) for name in args.kernels}
+        print(json.dumps(seconds) if args.json else seconds, flush=True)
     else:
-        compile_all()
+        seconds = compile_all(progress=not args.json, jobs=args.jobs)
+        if args.json:
+            print(json.dumps(seconds), flush=True)
 
 
 if __name__ == "__main__":

@@ -143,11 +143,11 @@ def compile_in_background(features: tuple[bool, bool, bool]) -> None:
         return
     cmd = [sys.executable, "-m", "neurosparse.core.precompile", "--variant",
            *("1" if f else "0" for f in features), "--nice"]
+    from neurosparse.core.precompile import child_env  # (it imports the network)
+
     # the same sources as this process (their path is part of Numba's cache location), even
     # where this process found them through a sys.path the child would not inherit
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env = child_env()
     try:
         _background[features] = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -43,6 +43,15 @@ def core_fingerprint() -> str:
     return fingerprint(_CORE, COMPILED_SOURCES)
 
 
+def cache_folder(py_func, py_file: str) -> str | None:
+    """The folder where Numba caches ``py_func`` (defined in ``py_file``), or None."""
+    for locator in _LOCATORS:
+        found = locator.from_function(py_func, py_file)
+        if found is not None:
+            return found.get_cache_path()
+    return None
+
+
 class _CoreLocator(caching._CacheLocator):
     """Wraps the locator Numba would choose, with the core-wide source stamp."""
 

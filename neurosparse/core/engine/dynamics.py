@@ -67,6 +67,10 @@ def update_neurons(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     many. ``drive``, ``gsum``, ``gesum`` (float64) and ``flag`` (uint8) are scratch
     arrays of at least ``hi - lo`` elements.
     """
+    # ``lo`` as a plain int64: called with the constant 0 (whole populations) it would be
+    # typed as a literal, and the general update (a minute to compile, every model inlined)
+    # compiled a second time for the parallel kernel's thread ranges
+    lo = np.int64(lo)
     if a.pop_info[p, P_FAST] == 1:
         return update_fused(a, p, lo, hi, t, out, flag)
     return _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag)
