@@ -22,9 +22,11 @@ import time
 
 import numpy as np
 
+from neurosparse.core import tiers
 from neurosparse.core.connectivity import FixedProbability
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes
 from neurosparse.core.models import LIF, AdaptiveLIF
+
 from neurosparse.core.network import Network
 from neurosparse.core.synapses import STDP, CurrentSynapse
 
@@ -72,12 +74,10 @@ KERNELS = tuple(
     "+".join(f for f, on in zip(("stdp", "general", "poisson"), flags) if on) or "fused"
     for flags in itertools.product((False, True), repeat=3)) + ("parallel",)
 
-#: The order two processes compile the kernels in, stage by stage. The general neuron
-#: update is most of every "general" kernel's compile time (a minute: every model inlined)
-#: and is cached on its own: the first stage compiles it once (in "general") beside the
-#: kernels that do not use it, the second the kernels that load it from the cache.
-_STAGES = ((("general",), ("fused", "poisson", "stdp", "stdp+poisson")),
-           (("parallel",), ("general+poisson", "stdp+general", "stdp+general+poisson")))
+#: The kernels whose compile needs the general neuron update. That update is most of their
+#: compile time (every model inlined) and is cached on its own: compiled once, in
+#: ``"general"``, it is loaded from the cache by the others, which therefore wait for it.
+_NEEDS_GENERAL = ("parallel", "general+poisson", "stdp+general", "stdp+general+poisson")  # longest first
 
 
 def compile_kernel(name: str) -> float:
@@ -98,9 +98,9 @@ def compile_all(progress: bool = True, jobs: int = 1) -> dict[str, float]:
     progress
         Print each kernel's time as it is done.
     jobs
-        1: one after the other, in this process. 2 or more: two worker processes, in the
-        stages of :data:`_STAGES` (about half the time on two cores), then a pass in this
-        process that loads every kernel. The variants are closures of one function and share
+        1: one after the other, in this process. 2 or more: that many worker processes
+        (about half the time on two cores), then a pass in this process that loads every
+        kernel. The variants are closures of one function and share
         one cache index file, which Numba reads, extends and rewrites on each save: two
         processes saving at the same moment can drop each other's entry, and the last pass
         compiles again whatever was dropped.
@@ -109,20 +109,7 @@ def compile_all(progress: bool = True, jobs: int = 1) -> dict[str, float]:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     out: dict[str, float] = {}
     if jobs > 1:
-        for stage in _STAGES:
-            procs = [subprocess.Popen([sys.executable, "-m", "neurosparse.core.precompile",
-                                       "--kernels", *names, "--json"],
-                                      stdout=subprocess.PIPE, env=child_env())
-                     for names in stage]
-            for proc in procs:
-                stdout, _ = proc.communicate()
-                if proc.returncode != 0:
-                    raise RuntimeError(f"compiling kernels failed in a worker process "
-                                       f"(exit status {proc.returncode})")
-                for name, seconds in json.loads(stdout.decode().strip().splitlines()[-1]).items():
-                    out[name] = seconds
-                    if progress:
-                        print(f"{name}: {seconds:.1f} s", flush=True)
+        out.update(_compile_in_workers(jobs, progress))
     for name in KERNELS:
         seconds = compile_kernel(name)
         if jobs == 1:
@@ -131,6 +118,30 @@ def compile_all(progress: bool = True, jobs: int = 1) -> dict[str, float]:
                 print(f"{name}: {seconds:.1f} s", flush=True)
         elif seconds > 1.0 and progress:  # an entry a concurrent save dropped
             print(f"{name}: compiled again, {seconds:.1f} s", flush=True)
+    return out
+
+
+def _compile_in_workers(jobs: int, progress: bool) -> dict[str, float]:
+    """Compile every kernel in ``jobs`` fresh processes: "general" and the kernels without
+    the general update first, the others once "general" is in the cache."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    out: dict[str, float] = {}
+    first = [n for n in KERNELS if n not in _NEEDS_GENERAL]
+    first.insert(0, first.pop(first.index("general")))  # the longest, and the others wait for it
+    # fresh interpreters: forking a process that runs Numba's threads is unsafe
+    with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = {pool.submit(compile_kernel, name): name for name in first}
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                name = pending.pop(future)
+                out[name] = future.result()
+                if progress:
+                    print(f"{name}: {out[name]:.1f} s", flush=True)
+                if name == "general":
+                    pending.update({pool.submit(compile_kernel, n): n for n in _NEEDS_GENERAL})
     return out
 
 
@@ -162,14 +173,6 @@ def ensure_compiled(jobs: int = 2, progress: bool = False) -> bool:
     except OSError:  # a read-only cache: the kernels are compiled, only the note is lost
         pass
     return True
-
-
-def child_env() -> dict[str, str]:
-    """This process's environment, with these sources first on the path (their location is
-    part of Numba's cache key, so the children must compile these files, not another copy)."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
 
 
 def _single_compiler(variant: tuple[str, ...]):

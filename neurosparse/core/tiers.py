@@ -133,6 +133,14 @@ def kernel_ready(dispatcher, args: tuple) -> bool:
         return True
 
 
+def child_env() -> dict[str, str]:
+    """This process's environment, with these sources first on the path (their location is
+    part of Numba's cache key, so the children must compile these files, not another copy)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+
+
 def compile_in_background(features: tuple[bool, bool, bool]) -> None:
     """Start a detached, low-priority process that compiles the single-thread kernel
     variant ``features`` into Numba's on-disk cache (once per process and variant)."""
@@ -143,8 +151,6 @@ def compile_in_background(features: tuple[bool, bool, bool]) -> None:
         return
     cmd = [sys.executable, "-m", "neurosparse.core.precompile", "--variant",
            *("1" if f else "0" for f in features), "--nice"]
-    from neurosparse.core.precompile import child_env  # (it imports the network)
-
     # the same sources as this process (their path is part of Numba's cache location), even
     # where this process found them through a sys.path the child would not inherit
     env = child_env()

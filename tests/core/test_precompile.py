@@ -18,15 +18,11 @@ def test_every_variant_and_the_parallel_kernel_are_named_once():
     assert len(precompile.KERNELS) == 9 and "parallel" in precompile.KERNELS
 
 
-def test_the_stages_compile_each_kernel_once_and_the_general_update_first():
-    names = [n for stage in precompile._STAGES for group in stage for n in group]
-    assert sorted(names) == sorted(precompile.KERNELS)
-    first, second = precompile._STAGES
-    # kernels that inline the general update (and the parallel kernel, which calls it) wait
-    # for the stage that compiles it once
-    assert first[0] == ("general",)
-    assert all("general" not in n for n in first[1])
-    assert all("general" in n or n == "parallel" for group in second for n in group)
+def test_only_the_general_kernels_wait_for_the_general_update():
+    waiting = set(precompile._NEEDS_GENERAL)
+    assert waiting <= set(precompile.KERNELS) and "general" not in waiting
+    assert waiting == {n for n in precompile.KERNELS if "general" in n.split("+") and n != "general"} | {
+        "parallel"}
 
 
 def test_an_unknown_kernel_is_refused_by_name():

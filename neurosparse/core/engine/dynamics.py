@@ -12,14 +12,17 @@ A population's update (:func:`update_neurons`), for neurons ``lo..hi-1``:
 4. the model's ``reset`` of the neurons that spiked, and their refractory period.
 
 A discrete-time map (``takes_step_input``) has no port pass: its step's input is the
-injected current plus the delta-port weights arriving now, summed in port order.
+injected current plus the delta-port weights arriving now, summed in port order (pass 1
+writes it into the drive).
 
 Steps marked ``fusable`` (exact LIF) have a fused loop of their own for homogeneous
 populations with one or two current ports: every pass in one loop over contiguous views
 (the hot path of CUBA-like networks; views let LLVM vectorize).
 
 The model functions come from :data:`~neurosparse.core.engine.steps.KERNEL_STEPS`,
-unrolled: each population runs the entry whose id is its ``P_STEP``.
+unrolled: each population runs the entry whose id is its ``P_STEP``. Only passes 2 and 4
+are unrolled (they call the model); passes 1 and 3 are the same for every model and are
+compiled once.
 """
 
 from __future__ import annotations
@@ -207,14 +210,24 @@ def _update_general(a, p, lo, hi, t, out, drive, gsum, gesum, flag):
     tstride = 0
     if toff >= 0 and a.pop_info[p, P_TIMED_COLS] > 1:
         tstride = 1
+    # the passes common to every model are compiled once, outside the unrolled registry
+    # (inside it, each was compiled once per model: most of the kernels' compile time)
+    takes_step_input = 0
+    for entry in literal_unroll(KERNEL_STEPS):
+        if entry[0] == step:
+            takes_step_input = entry[5]
+    if takes_step_input == 0:
+        _port_pass(a, p, lo, hi, t, drive, gsum, gesum)
+    else:  # no port pass: ``drive`` holds each neuron's step input instead
+        _step_input_pass(a, p, lo, hi, t, drive, toff, tstride)
     n_out = 0
     for entry in literal_unroll(KERNEL_STEPS):
         if entry[0] == step:
-            if entry[5] == 0:
-                _port_pass(a, p, lo, hi, t, drive, gsum, gesum)
             n_out = _membrane_pass(entry, a, p, lo, hi, t, out, drive, gsum, gesum, toff, tstride)
-            if entry[5] == 0:
-                _delta_pass(a, p, lo, hi, t)
+    if takes_step_input == 0:
+        _delta_pass(a, p, lo, hi, t)
+    for entry in literal_unroll(KERNEL_STEPS):
+        if entry[0] == step:
             _reset_pass(entry, a, p, out, n_out)
     return n_out
 
@@ -308,7 +321,7 @@ def _membrane_pass(entry, a, p, lo, hi, t, out, drive, gsum, gesum, toff, tstrid
             r = 0
         a.refr[g] = r
         if entry[5] == 1:
-            x = step_input(a, p, i, row, toff, tstride)
+            x = drive[li]
         else:
             x = a.i_ext[col + i * stride]
             if toff >= 0:
@@ -323,6 +336,15 @@ def _membrane_pass(entry, a, p, lo, hi, t, out, drive, gsum, gesum, toff, tstrid
                 out[n_out] = g
                 n_out += 1
     return n_out
+
+
+@njit(cache=True, inline="always")
+def _step_input_pass(a, p, lo, hi, t, drive, toff, tstride):
+    """Pass 1 of the models that take their input as a step (no ports): each neuron's
+    :func:`step_input` into ``drive``."""
+    row = t & (a.ring.shape[0] - 1)
+    for li in range(hi - lo):
+        drive[li] = step_input(a, p, lo + li, row, toff, tstride)
 
 
 @njit(cache=True, inline="always")
