@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosparse._io import atomic_write
+from neurosparse._io import atomic_write, begin_outputs, finish_outputs
 from neurosparse._validation import as_count, as_float_param
 from neurosparse.analysis import isi_cv, mean_rate
 from neurosparse.core.benchmark_networks import NETWORKS
@@ -76,6 +76,10 @@ def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
     ParameterError
         If ``n``, ``duration``, ``seed``, ``threads``, ``trace_neurons`` or ``engine`` is out
         of range (checked before anything is simulated or written).
+    FileError
+        If ``out_dir`` cannot be written (checked before anything is simulated). The folder's
+        ``manifest.json`` is removed first and written last, so a run interrupted while
+        writing leaves no manifest (:func:`neurosparse._io.check_outputs` tells).
     """
     if name not in NETWORKS:
         raise UnknownNameError(f"unknown network {name!r}; choose one of {', '.join(NETWORKS)}")
@@ -83,7 +87,7 @@ def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
     duration = as_float_param("duration", duration, low=0, low_inclusive=False, allow_array=False)
     trace_neurons = as_count("trace_neurons", trace_neurons, low=0)
     check_engine(engine)
-    out_dir = Path("results", name) if out_dir is None else Path(out_dir)
+    out_dir = begin_outputs(Path("results", name) if out_dir is None else Path(out_dir))
 
     net = NETWORKS[name](n, seed=seed)
     if trace_neurons:
@@ -97,6 +101,8 @@ def run_demo(name: str, n: int = 4000, duration: float = 1.0, seed: int = 1,
     fig = raster_rate_figure(rec, max_neurons=RASTER_NEURONS,
                              title=f"{name.upper()}, {n} neurons, {duration:g} s, seed {seed}")
     fig_path = save_figure(fig, out_dir / "raster.png")
+    finish_outputs(out_dir, [rec_path, fig_path], {"network": name, "n": n, "duration_s": duration,
+                                                   "seed": seed})
     print(f"wrote {rec_path} and {fig_path}")
     return rec
 

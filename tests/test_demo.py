@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import neurosparse  # noqa: E402
+import neurosparse as ns  # noqa: E402
 from neurosparse.demo import run_demo  # noqa: E402
 from neurosparse.errors import ParameterError, UnknownNameError  # noqa: E402
 
@@ -23,7 +24,7 @@ def demo(tmp_path_factory):
 
 def test_run_demo_writes_the_recording_and_the_raster(demo):
     _, out = demo
-    assert sorted(p.name for p in out.iterdir()) == ["raster.png", "recording.npz"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "raster.png", "recording.npz"]
     assert (out / "raster.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -102,3 +103,38 @@ def test_simulation_scripts_write_activity_figure_and_summary(network, tmp_path,
     assert summary["network"] == network and summary["n"] == 400
     rec = neurosparse.Recording.load(tmp_path / "recording.npz")
     assert summary["synaptic_events"] == rec.total_events() > 0
+
+
+def test_simulate_checks_the_output_folder_before_simulating(tmp_path, monkeypatch):
+    import errno
+
+    from neurosparse import _io, demo
+
+    def no_write(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    ran = []
+    monkeypatch.setattr(_io.tempfile, "mkstemp", no_write)
+    monkeypatch.setattr(demo.Network if hasattr(demo, "Network") else ns.Network, "run",
+                        lambda *a, **k: ran.append(1))
+    with pytest.raises(PermissionError, match="out folder"):
+        demo.run_demo("cuba", n=200, duration=0.01, out_dir=tmp_path / "out", progress=False)
+    assert ran == []
+
+
+def test_an_interrupted_write_leaves_no_manifest(tmp_path, monkeypatch):
+    from neurosparse import _io, demo
+
+    out = tmp_path / "out"
+    demo.run_demo("cuba", n=200, duration=0.01, out_dir=out, progress=False)
+    assert set(_io.check_outputs(out)["files"]) == {"recording.npz", "raster.png"}
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "save_figure", killed)
+    with pytest.raises(KeyboardInterrupt):
+        demo.run_demo("cuba", n=200, duration=0.02, out_dir=out, progress=False)
+    # the new recording.npz sits beside the old raster.png: the missing manifest says so
+    with pytest.raises(ns.NeurosparseError, match="no complete run"):
+        _io.check_outputs(out)

@@ -28,6 +28,7 @@ from neurosparse.core.inputs import PoissonGroup, TimedArray
 from neurosparse.core.models import MAX_CONSTANTS, MAX_PORTS, STEPS, step_id
 from neurosparse.core.projection import Projection
 from neurosparse.core.spec import MAX_DELAY_STEPS, NetworkSpec, Population, ProjectionSpec
+from neurosparse.core.synapse_values import as_finite, check_weights, time_steps
 from neurosparse.core.synapses import PORT_CONDUCTANCE, PORT_CURRENT, PORT_DELTA
 from neurosparse.errors import InsufficientMemoryError, ParameterError
 
@@ -457,9 +458,19 @@ def build_projection(net: NetworkSpec, spec: ProjectionSpec, max_delay_steps: in
         weight = spec.rule.weight
     elif isinstance(spec.rule, FromSparse) and spec.weight is None:
         weight = spec.rule.weights()
-    weight = _per_synapse(weight, n_syn, order, rng, f"{where}: weight")
+    weight = check_weights(_per_synapse(weight, n_syn, order, rng, f"{where}: weight"),
+                           f"{where}: weight")
     if port.kind == PORT_CONDUCTANCE and np.any(np.asarray(weight) < 0):
         raise ParameterError(f"{where}: conductance weights (S) must be >= 0")
+    stdp = spec.plasticity
+    if stdp is not None:
+        w = np.asarray(weight)
+        outside = (w < stdp.w_min) | (w > stdp.w_max)
+        if np.any(outside):
+            raise ParameterError(
+                f"{where}: initial weights must lie in STDP's [w_min, w_max] = "
+                f"[{stdp.w_min:g}, {stdp.w_max:g}]; {int(np.count_nonzero(outside))} do not "
+                f"(the first: {float(w[outside].ravel()[0]):g})")
 
     delay = spec.delay
     if isinstance(spec.rule, FromArrays) and spec.rule.delay is not None:
@@ -467,10 +478,7 @@ def build_projection(net: NetworkSpec, spec: ProjectionSpec, max_delay_steps: in
     if delay is None:
         delay = net.dt
     delay = _per_synapse(delay, n_syn, order, rng, f"{where}: delay")
-    steps = np.rint(np.asarray(delay, dtype=np.float64) / net.dt)
-    if np.any(np.asarray(delay) < net.dt * (1 - 1e-9)):
-        raise ParameterError(f"{where}: delay must be at least one step (dt = {net.dt:g} s); "
-                             f"got {float(np.min(delay)):g} s")
+    steps = np.asarray(time_steps(delay, net.dt, f"{where}: delay", net.rounding))
     if np.any(steps > max_delay_steps):
         raise ParameterError(f"{where}: delay must be at most {max_delay_steps} steps "
                              f"({max_delay_steps * net.dt:g} s)")
@@ -502,10 +510,8 @@ def _per_synapse(value, n_syn: int, order, rng, what: str):
         if value.shape != (n_syn,):
             raise ParameterError(f"{what}: the callable must return {n_syn} values, got shape {value.shape}")
         order = None  # drawn in CSR order already
-    arr = np.asarray(value, dtype=np.float64)
+    arr = np.asarray(as_finite(value, what))
     if arr.ndim == 0:
-        if not np.isfinite(arr):
-            raise ParameterError(f"{what} must be finite, got {value!r}")
         return float(arr)
     if arr.shape != (n_syn,):
         raise ParameterError(f"{what} has {arr.size} values for {n_syn} synapses")

@@ -19,6 +19,7 @@ A run continues from the state the previous run left (as Brian2's ``run``). The 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +42,7 @@ from neurosparse.core.spec import (
     StateMonitorSpec,
     whole_steps,
 )
+from neurosparse.core.synapse_values import check_rounding, check_weights, time_steps
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError, UnknownNameError
 
@@ -57,12 +59,18 @@ class Network:
     seed
         Seed for everything stochastic in the network (connectivity, Poisson inputs,
         random initial values drawn through :meth:`rng`): an int, a SeedSequence, or None.
-        Each projection and each run take their own child seed, so adding a projection
-        does not change the others.
+        Each projection takes its own child seed, so adding a projection does not change
+        the others; the runs share one stream, so a run continued in pieces equals one run.
+    rounding
+        Delays and refractory periods must be whole numbers of steps (as in NEST); a value
+        between two steps is refused, unless this names a rule: ``"nearest"`` rounds to the
+        nearest step (half up), ``"down"`` rounds down (Brian2's rule for refractory periods).
     """
 
-    def __init__(self, dt: float = 1e-4, seed: int | np.random.SeedSequence | None = None):
+    def __init__(self, dt: float = 1e-4, seed: int | np.random.SeedSequence | None = None,
+                 rounding: str | None = None):
         self.dt = as_float_param("dt", dt, low=0, low_inclusive=False, allow_array=False)
+        self.rounding = check_rounding(rounding)
         if seed is not None and not isinstance(seed, np.random.SeedSequence):
             if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
                 raise ParameterError(f"seed must be a non-negative int or a SeedSequence, got {seed!r}")
@@ -76,6 +84,7 @@ class Network:
         self.t_steps = 0
         self._init_rng_seed, self._run_seed = self.seed.spawn(2)
         self._init_rng = np.random.default_rng(self._init_rng_seed)
+        self._run_rng: np.random.Generator | None = None  # the runs' stream, made by the first
 
     # ----------------------------------------------------------------- building
     def rng(self) -> np.random.Generator:
@@ -105,6 +114,7 @@ class Network:
             raise ParameterError(f"model must be a neuron model (LIF, IF, AdaptiveLIF, "
                                  f"Izhikevich, MaxPlusLIF, DiscreteLIF), got {type(model).__name__}")
         model.check_size(n)
+        model = self._whole_step_refractory(model)
         ports = dict(ports or {})
         if len(ports) > MAX_PORTS:
             raise ParameterError(f"a population has at most {MAX_PORTS} ports, got {len(ports)}")
@@ -226,6 +236,11 @@ class Network:
                            or isinstance(rule, FromSparse))
         if weight is None and not has_rule_weight:
             raise ParameterError(f"connect({source!r}, {target!r}): weight is required")
+        where = f"connect({source!r}, {target!r}, {port!r})"
+        if weight is not None and not callable(weight):
+            check_weights(weight, f"{where}: weight")
+        if delay is not None and not callable(delay):
+            time_steps(delay, self.dt, f"{where}: delay", self.rounding)
         name = name or f"{source}->{target}:{port}"
         if any(spec.name == name for spec in self._projection_specs):
             raise ParameterError(f"a projection named {name!r} exists; pass name= to tell them apart")
@@ -315,7 +330,7 @@ class Network:
         return NetworkSpec(dt=self.dt, seed=self.seed, populations=self._populations,
                            projections=tuple(self._projection_specs),
                            spike_monitors=tuple(self._spike_monitors),
-                           state_monitors=tuple(self._state_monitors))
+                           state_monitors=tuple(self._state_monitors), rounding=self.rounding)
 
     def compile(self):
         """Build synapses and lay the network out for the kernels (done by the first run)."""
@@ -354,13 +369,29 @@ class Network:
         n_steps = whole_steps("duration", duration, self.dt)
         compiled = self.compile()
         t_start = time.perf_counter()
-        rec = run_network(self._spec, compiled, self.t_steps, n_steps, self._run_seed.spawn(1)[0],
+        if self._run_rng is None:
+            # one stream for all the runs, continued by each: run(a); run(b) draws what
+            # run(a + b) draws, bit for bit (the first run's stream is unchanged)
+            self._run_rng = np.random.default_rng(self._run_seed.spawn(1)[0])
+        rec = run_network(self._spec, compiled, self.t_steps, n_steps, self._run_rng,
                           threads=threads, progress=progress, engine=engine)
         self.t_steps += n_steps
         rec.timings.setdefault("run_seconds", time.perf_counter() - t_start)
         return rec
 
     # ------------------------------------------------------------------ helpers
+    def _whole_step_refractory(self, model: NeuronModel) -> NeuronModel:
+        """``model``, its refractory period checked to be whole steps (or rounded to them
+        by the network's rounding rule)."""
+        t_ref = getattr(model, "t_ref", None)
+        if t_ref is None:
+            return model
+        steps = time_steps(t_ref, self.dt, f"{type(model).__name__}.t_ref", self.rounding, low=0)
+        if self.rounding is None:
+            return model
+        rounded = np.asarray(steps, dtype=np.float64) * self.dt
+        return dataclasses.replace(model, t_ref=float(rounded) if rounded.ndim == 0 else rounded)
+
     def _check_mutable(self) -> None:
         if self._compiled is not None:
             raise ParameterError("the network has run: its structure can no longer change "

@@ -12,6 +12,8 @@ import io
 import json
 import os
 import platform
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from neurosparse._io import atomic_write
-from neurosparse.errors import UnknownNameError
+from neurosparse._validation import as_float_param
+from neurosparse.core.spec import whole_steps
+from neurosparse.errors import CorruptFileError, UnknownNameError, file_error
 from neurosparse.optrace import OpTrace
 
 
@@ -175,6 +179,8 @@ class Recording:
     def population_rate(self, population: str, bin_size: float | None = None):
         """Population rate (Hz) per step or per bin of ``bin_size`` seconds.
 
+        ``bin_size`` must be a positive whole number of steps (default: one step).
+
         Returns
         -------
         (t, rate)
@@ -182,7 +188,12 @@ class Recording:
         """
         p = self._pop_index(population)
         counts = self.spike_counts[:, p].astype(np.float64)
-        every = 1 if bin_size is None else max(1, int(round(bin_size / self.dt)))
+        if bin_size is None:
+            every = 1
+        else:
+            bin_size = as_float_param("bin_size", bin_size, low=0, low_inclusive=False,
+                                      allow_array=False)
+            every = whole_steps("bin_size", bin_size, self.dt)
         n_bins = len(counts) // every
         binned = counts[: n_bins * every].reshape(n_bins, every).sum(axis=1)
         t = (self.t_start_step + np.arange(n_bins) * every) * self.dt
@@ -225,7 +236,7 @@ class Recording:
             "synaptic_events": self.synaptic_events,
         }
         meta = {
-            "format": "neurosparse.Recording/1",
+            "format": f"{FORMAT_NAME}/{FORMAT_VERSION}",
             "dt": self.dt, "t_start_step": self.t_start_step, "n_steps": self.n_steps,
             "population_names": self.population_names,
             "population_sizes": self.population_sizes,
@@ -256,28 +267,140 @@ class Recording:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Recording:
-        """Read a recording written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as data:
+        """Read a recording written by :meth:`save`.
+
+        Raises
+        ------
+        MissingFileError
+            If there is no file at ``path`` (a ``FileNotFoundError``).
+        CorruptFileError
+            If the file is not a neurosparse recording (another ``.npz``, a text file), was
+            written by a newer format, or is damaged (metadata or arrays that disagree).
+        """
+        path = Path(path)
+        try:
+            data = np.load(path, allow_pickle=False)
+        except OSError as exc:
+            raise file_error(exc, path, "read the recording") from exc
+        except (ValueError, zipfile.BadZipFile, EOFError) as exc:  # not an .npy/.npz file
+            raise CorruptFileError(f"{path} is not a neurosparse recording (not an .npz file: "
+                                   f"{exc})") from exc
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise CorruptFileError(f"{path} is not a neurosparse recording (a single .npy array)")
+        with data:
+            try:
+                return cls._from_npz(data)
+            except _Corrupt as exc:
+                raise CorruptFileError(f"{path}: {exc}") from None
+            except (KeyError, ValueError, TypeError, IndexError, zlib.error,
+                    zipfile.BadZipFile, EOFError) as exc:
+                raise CorruptFileError(f"corrupt recording {path}: {type(exc).__name__}: {exc}") from exc
+
+    @classmethod
+    def _from_npz(cls, data) -> Recording:
+        if "meta_json" not in data.files:
+            raise _Corrupt("not a neurosparse recording (no meta_json entry; saved by "
+                           "Recording.save?)")
+        try:
             meta = json.loads(bytes(data["meta_json"]).decode())
-            spikes = {}
-            for name, info in meta["spikes"].items():
-                k = info["key"]
-                spikes[name] = SpikeTrains(data[f"spikes{k}_steps"], data[f"spikes{k}_i"],
-                                           info["n"], meta["dt"], info["t_start"], info["t_stop"])
-            state = {}
-            for name, info in meta["state"].items():
-                k = info["key"]
-                values = {var: data[f"state{k}_var{m}"] for m, var in enumerate(info["variables"])}
-                state[name] = StateSamples(data[f"state{k}_steps"], data[f"state{k}_indices"],
-                                           values, info["record_dt"], meta["dt"])
-            optrace = OpTrace.from_dict(meta["optrace"]) if meta["optrace"] else None
-            return cls(dt=meta["dt"], t_start_step=meta["t_start_step"], n_steps=meta["n_steps"],
-                       population_names=meta["population_names"],
-                       population_sizes=meta["population_sizes"],
-                       projection_names=meta["projection_names"],
-                       spike_counts=data["spike_counts"], synaptic_events=data["synaptic_events"],
-                       spikes=spikes, state=state, optrace=optrace, config=meta["config"],
-                       versions=meta["versions"], timings=meta["timings"])
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _Corrupt(f"corrupt recording: unreadable metadata ({exc})") from None
+        fmt = meta.get("format") if isinstance(meta, dict) else None
+        if not isinstance(fmt, str) or not fmt.startswith(FORMAT_NAME + "/"):
+            raise _Corrupt(f"not a neurosparse recording (format tag {fmt!r}, expected "
+                           f"{FORMAT_NAME}/{FORMAT_VERSION})")
+        version = fmt.split("/", 1)[1]
+        if version != str(FORMAT_VERSION):
+            raise _Corrupt(f"recording format version {version!r}; this neurosparse reads "
+                           f"version {FORMAT_VERSION} (a newer neurosparse wrote it?)")
+        _check_meta(meta)
+        spikes = {}
+        for name, info in meta["spikes"].items():
+            k = info["key"]
+            spikes[name] = SpikeTrains(data[f"spikes{k}_steps"], data[f"spikes{k}_i"],
+                                       info["n"], meta["dt"], info["t_start"], info["t_stop"])
+        state = {}
+        for name, info in meta["state"].items():
+            k = info["key"]
+            values = {var: data[f"state{k}_var{m}"] for m, var in enumerate(info["variables"])}
+            state[name] = StateSamples(data[f"state{k}_steps"], data[f"state{k}_indices"],
+                                       values, info["record_dt"], meta["dt"])
+        optrace = OpTrace.from_dict(meta["optrace"]) if meta["optrace"] else None
+        rec = cls(dt=meta["dt"], t_start_step=meta["t_start_step"], n_steps=meta["n_steps"],
+                  population_names=meta["population_names"],
+                  population_sizes=meta["population_sizes"],
+                  projection_names=meta["projection_names"],
+                  spike_counts=data["spike_counts"], synaptic_events=data["synaptic_events"],
+                  spikes=spikes, state=state, optrace=optrace, config=meta["config"],
+                  versions=meta["versions"], timings=meta["timings"])
+        _check_arrays(rec)
+        return rec
+
+
+#: The format tag of saved recordings: ``"neurosparse.Recording/<version>"``.
+FORMAT_NAME = "neurosparse.Recording"
+FORMAT_VERSION = 1
+
+
+class _Corrupt(Exception):
+    """Raised while checking a loaded recording; :meth:`Recording.load` names the file."""
+
+
+def _check_meta(meta: dict) -> None:
+    """The metadata's values are of the right types and in range."""
+    def bad(what: str):
+        raise _Corrupt(f"corrupt recording: {what}")
+
+    dt = meta.get("dt")
+    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not (np.isfinite(dt) and dt > 0):
+        bad(f"dt = {dt!r}, expected a finite number of seconds > 0")
+    for key in ("t_start_step", "n_steps"):
+        v = meta.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            bad(f"{key} = {v!r}, expected an integer >= 0")
+    names, sizes = meta.get("population_names"), meta.get("population_sizes")
+    if not isinstance(names, list) or not isinstance(sizes, list) or len(names) != len(sizes):
+        bad("population_names and population_sizes are not lists of one length")
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
+        bad(f"population_sizes = {sizes!r}, expected integers >= 1")
+    if not isinstance(meta.get("projection_names"), list):
+        bad("projection_names is not a list")
+    for group in ("spikes", "state"):
+        if not isinstance(meta.get(group), dict) or any(
+                not isinstance(info, dict) or name not in names for name, info in meta[group].items()):
+            bad(f"{group} names populations the recording does not have")
+    for key in ("config", "versions", "timings"):
+        if not isinstance(meta.get(key), dict):
+            bad(f"{key} is not a mapping")
+
+
+def _check_arrays(rec: Recording) -> None:
+    """The arrays agree with the metadata and with each other."""
+    def bad(what: str):
+        raise _Corrupt(f"corrupt recording: {what}")
+
+    P, J = len(rec.population_names), len(rec.projection_names)
+    if rec.spike_counts.shape != (rec.n_steps, P):
+        bad(f"spike_counts has shape {rec.spike_counts.shape}, expected ({rec.n_steps}, {P}) "
+            f"(n_steps, populations)")
+    if rec.synaptic_events.shape != (rec.n_steps, J):
+        bad(f"synaptic_events has shape {rec.synaptic_events.shape}, expected ({rec.n_steps}, {J})")
+    lo, hi = rec.t_start_step, rec.t_start_step + rec.n_steps
+    for name, tr in rec.spikes.items():
+        n = rec.population_sizes[rec.population_names.index(name)]
+        if tr.steps.shape != tr.i.shape or tr.steps.ndim != 1:
+            bad(f"the spikes of {name!r} have steps and indices of different shapes")
+        if tr.n != n:
+            bad(f"the spikes of {name!r} say n = {tr.n}, the population has {n}")
+        if len(tr.steps) and (tr.steps.min() < lo or tr.steps.max() >= hi):
+            bad(f"spikes of {name!r} outside the recorded steps {lo}..{hi - 1}")
+        if len(tr.i) and (tr.i.min() < 0 or tr.i.max() >= n):
+            bad(f"spike indices of {name!r} outside 0..{n - 1}")
+    for name, st in rec.state.items():
+        for var, vals in st.values.items():
+            if vals.shape != (len(st.steps), len(st.indices)):
+                bad(f"state {name}.{var} has shape {vals.shape}, expected "
+                    f"({len(st.steps)}, {len(st.indices)})")
 
 
 def package_versions() -> dict[str, str]:

@@ -38,12 +38,14 @@ def default_threads(n_neurons: int) -> int:
     return 1 if n_neurons < PARALLEL_THRESHOLD else numba.config.NUMBA_NUM_THREADS
 
 
-def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int, seed: np.random.SeedSequence,
+def run_network(net: NetworkSpec, compiled, t0: int, n_steps: int,
+                seed: np.random.SeedSequence | np.random.Generator,
                 threads: int | None = None, progress: bool | None = None,
                 engine: str | None = None) -> Recording:
     """Run steps ``t0 .. t0 + n_steps - 1`` of the network ``net`` (compiled as
     ``compiled``, whose arrays hold its state and are updated in place) and return the
-    recording. ``seed`` seeds this run's random draws (Poisson inputs).
+    recording. ``seed`` seeds this run's random draws (Poisson inputs); a Generator is used
+    as it is and left advanced, so that the next run continues its stream.
 
     ``engine``: ``"numba"`` (the compiled kernels), ``"numpy"`` (the interpreted first tier,
     one thread; see :func:`neurosparse.core.interpreter.supports`) or ``"auto"`` (see

@@ -100,6 +100,10 @@ class NetworkSpec:
         Names whose spikes are recorded.
     state_monitors
         Sampled state variables (all share one ``record_every``).
+    rounding
+        How delays and refractory periods between two steps become steps: None refuses
+        them, ``"nearest"`` rounds half up, ``"down"`` floors
+        (:mod:`neurosparse.core.synapse_values`).
     """
 
     dt: float
@@ -108,6 +112,7 @@ class NetworkSpec:
     projections: tuple[ProjectionSpec, ...]
     spike_monitors: tuple[str, ...]
     state_monitors: tuple[StateMonitorSpec, ...]
+    rounding: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "populations", MappingProxyType(dict(self.populations)))

@@ -115,7 +115,7 @@ def build_network(spec):
     """Build the network of ``spec`` with every spike and state variable monitored."""
     rng = np.random.default_rng(spec["seed"])
     n_steps = spec["n_steps"]
-    net = ns.Network(dt=DT, seed=spec["seed"])
+    net = ns.Network(dt=DT, seed=spec["seed"], rounding="down")
     pop_names, port_info = [], []
     for k, ps in enumerate(spec["pops"]):
         n, kind, hetero = ps["n"], ps["model"], ps["hetero"]

@@ -54,7 +54,7 @@ PARAMS = (dict(tau_m=20e-3, v_rest=-60e-3, v_th=-50e-3, v_reset=-65e-3, t_ref=2e
 
 def build(spec) -> ns.Network:
     rng = np.random.default_rng(spec["seed"])
-    net = ns.Network(dt=DT, seed=spec["seed"])
+    net = ns.Network(dt=DT, seed=spec["seed"], rounding="down")
     names, sizes = [], []
     for k, pop in enumerate(spec["pops"]):
         ports = {"a": ns.CurrentSynapse(5e-3), "b": ns.CurrentSynapse(10e-3)}
@@ -173,7 +173,7 @@ def test_interpreter_equals_kernel_on_every_interpretable_model(spec):
 
 
 def _maxplus_net(seed: int) -> ns.Network:
-    net = ns.Network(dt=DT, seed=seed)
+    net = ns.Network(dt=DT, seed=seed, rounding="down")
     rng = np.random.default_rng(seed)
     steps, idx = np.divmod(rng.choice(500 * 50, 400, replace=False), 50)
     net.add_input("in", ns.SpikeTimes(50, steps * DT, idx))
@@ -187,7 +187,7 @@ def _maxplus_net(seed: int) -> ns.Network:
 
 
 def _hetero_noise_net(seed: int) -> ns.Network:
-    net = ns.Network(dt=DT, seed=seed)
+    net = ns.Network(dt=DT, seed=seed, rounding="down")
     rng = np.random.default_rng(seed)
     net.add_input("noise", ns.PoissonGroup(300, 30.0))
     net.add_population("a", 200, ns.LIF(tau_m=rng.uniform(10e-3, 30e-3, 200), v_rest=-60e-3,
@@ -211,7 +211,7 @@ def test_general_models_identical_and_active(make):
 def test_interpreter_refuses_models_that_call_exp():
     for model, ports in ((ns.AdaptiveLIF(), {"e": ns.CurrentSynapse()}),
                          (ns.LIF(), {"g": ns.ConductanceSynapse(5e-3, 0.0)})):
-        net = ns.Network(dt=DT, seed=0)
+        net = ns.Network(dt=DT, seed=0, rounding="down")
         net.add_population("a", 5, model, ports=ports)
         assert not interpreter.supports(net.compile().arrays)
 
@@ -227,7 +227,7 @@ def test_poisson_driven_network_identical():
     """A noise-driven network: the interpreter draws from the run's generator exactly as the
     kernel does (geometric skipping for one rate, one uniform per source otherwise)."""
     def build_noise():
-        net = ns.Network(dt=DT, seed=11)
+        net = ns.Network(dt=DT, seed=11, rounding="down")
         net.add_input("noise", ns.PoissonGroup(500, 20.0))
         net.add_input("drive", ns.PoissonGroup(300, np.linspace(0.0, 60.0, 300)))
         net.add_population("exc", 400, ns.LIF(**PARAMS[0]), ports={"e": ns.CurrentSynapse(5e-3)})
@@ -253,7 +253,7 @@ def test_mixing_engines_continues_the_same_run():
 def test_numpy_engine_refuses_what_it_cannot_run():
     with pytest.raises(ParameterError, match="engine='numpy'"):
         coba(200, seed=0).run(0.01, engine="numpy")  # conductance LIF: exp every step
-    net = ns.Network(dt=DT, seed=0)
+    net = ns.Network(dt=DT, seed=0, rounding="down")
     net.add_population("a", 10, ns.LIF(), ports={"e": ns.CurrentSynapse()})
     net.connect("a", "a", "e", ns.FixedProbability(0.5), weight=1e-10, plasticity=ns.STDP(w_max=1e-9))
     with pytest.raises(ParameterError, match="without STDP"):

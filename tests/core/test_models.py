@@ -41,7 +41,7 @@ def feature_network(kind: str, seed: int, hetero: bool, conductance: bool = True
     n = 12
     scale = SCALES[kind]
     model = make_model(kind, n, hetero, rng)
-    net = ns.Network(dt=DT, seed=seed)
+    net = ns.Network(dt=DT, seed=seed, rounding="down")
     ports = {f"{_KINDS[k][0]}{m}": make_port(_KINDS[k], scale, rng.uniform(2e-3, 15e-3), rng)
              for m, k in enumerate(MODELS[kind].ports) if conductance or k != PORT_CONDUCTANCE}
     net.add_population("pop", n, model, ports=ports)
@@ -120,7 +120,7 @@ def test_registry_declares_every_model_and_step():
 
 # ------------------------------------------------------------------ closed forms
 def _first_spikes(model, current, duration, engine="numba", v0=None):
-    net = ns.Network(dt=DT, seed=0)
+    net = ns.Network(dt=DT, seed=0, rounding="down")
     net.add_population("p", 1, model)
     net.add_current("p", current)
     if v0 is not None:
@@ -163,7 +163,7 @@ def test_lif_f_i_curve_matches_the_closed_form_rate():
     """Rates over a range of currents: 1 / (h (R - 1 + ceil(T/h))), zero below rheobase."""
     lif = ns.LIF(tau_m=20e-3, v_rest=-65e-3, v_th=-50e-3, v_reset=-65e-3, t_ref=3e-3, r_m=1e8)
     currents = np.linspace(0.1e-9, 1.0e-9, 10)
-    net = ns.Network(dt=DT, seed=0)
+    net = ns.Network(dt=DT, seed=0, rounding="down")
     net.add_population("p", currents.size, lif)
     net.add_current("p", currents)
     net.monitor_spikes()
@@ -187,7 +187,7 @@ def test_lif_subthreshold_response_to_one_spike_is_the_exact_solution(engine_nam
     equal time constants), sampled at every step."""
     tau_m = 20e-3
     lif = ns.LIF(tau_m=tau_m, v_rest=-70e-3, v_th=0.0, v_reset=-80e-3, t_ref=0.0, r_m=1e8)
-    net = ns.Network(dt=DT, seed=0)
+    net = ns.Network(dt=DT, seed=0, rounding="down")
     net.add_population("p", 1, lif, {"e": ns.CurrentSynapse(tau_s)})
     net.add_input("s", ns.SpikeTimes(1, np.array([0.0]), np.array([0])))
     w = 0.5e-9
@@ -234,7 +234,7 @@ def test_qif_first_spike_converges_to_the_closed_form_time_to_peak():
     T = time_to_peak(qif, current)
     errors = []
     for dt in (1e-4, 2e-5, 4e-6):
-        net = ns.Network(dt=dt, seed=0)
+        net = ns.Network(dt=dt, seed=0, rounding="down")
         net.add_population("q", 1, qif)
         net.add_current("q", current)
         net.set_state("q", v=qif.v_reset)

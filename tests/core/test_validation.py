@@ -69,11 +69,12 @@ def test_unknown_names_are_reported_with_the_known_ones():
         net.set_state("P", q=1.0)
 
 
-def test_delay_shorter_than_one_step_is_rejected():
+def test_delay_shorter_than_one_step_is_rejected_at_the_call():
     net = lif_net()
-    net.connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=0.5e-4)
-    with pytest.raises(ns.ParameterError, match="delay must be at least one step"):
-        net.run(0.01)
+    with pytest.raises(ns.ParameterError, match="delay must be a whole number of steps"):
+        net.connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=0.5e-4)
+    with pytest.raises(ns.ParameterError, match="delay must be at least 1 step"):
+        net.connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=0.0)
 
 
 def test_duration_must_be_whole_steps():
@@ -91,11 +92,10 @@ def test_negative_conductance_weight_is_rejected():
         net.run(0.01)
 
 
-def test_nan_weight_is_rejected():
+def test_nan_weight_is_rejected_at_the_call():
     net = lif_net()
-    net.connect("P", "P", "e", ns.AllToAll(), weight=float("nan"))
     with pytest.raises(ns.ParameterError, match="weight must be finite"):
-        net.run(0.01)
+        net.connect("P", "P", "e", ns.AllToAll(), weight=float("nan"))
 
 
 def test_weight_array_of_wrong_length_is_rejected():
@@ -142,3 +142,81 @@ def test_errors_share_one_base_class():
     for err in (ns.ParameterError, ns.UnknownNameError, ns.InsufficientMemoryError,
                 ns.MissingDependencyError):
         assert issubclass(err, ns.NeurosparseError)
+
+
+# ------------------------------------------------- issue 15: silently wrong, unclear
+@pytest.mark.parametrize("weight, match", [
+    (1e40, r"weight must be within \+-3\.4e\+38 \(weights are stored as float32\)"),
+    (-1e39, r"within \+-3\.4e\+38"),
+    (float("inf"), "weight must be finite"),
+    (np.array([1e-12, np.nan]), r"weight must be finite; 1 value\(s\) are not .* position 1"),
+    ("abc", "weight must be a number or an array of numbers, got 'abc'"),
+])
+def test_weights_the_storage_cannot_hold_or_not_numbers_are_refused(weight, match):
+    with pytest.raises(ns.ParameterError, match=match):
+        lif_net().connect("P", "P", "e", ns.AllToAll(), weight=weight)
+
+
+def test_weights_drawn_by_a_callable_are_checked_too():
+    net = lif_net()
+    net.connect("P", "P", "e", ns.AllToAll(), weight=lambda rng, n: np.full(n, 1e40))
+    with pytest.raises(ns.ParameterError, match="float32"):
+        net.run(1e-3)
+
+
+@pytest.mark.parametrize("delay, match", [
+    (float("nan"), "delay must be finite"),
+    (float("inf"), "delay must be finite"),
+    ("2e-4", "delay must be a number"),
+    (1.5e-4, r"1\.5 steps: pass a whole multiple of dt, or Network\(\.\.\., rounding='nearest'\)"),
+    (2.5e-4, r"2\.5 steps"),
+])
+def test_delays_that_are_not_whole_steps_or_numbers_are_refused(delay, match):
+    with pytest.raises(ns.ParameterError, match=match):
+        lif_net().connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=delay)
+
+
+@pytest.mark.parametrize("rounding, delays, steps", [
+    ("nearest", [1.5e-4, 2.5e-4, 2.4e-4], [2, 3, 2]),  # half up, not half to even
+    ("down", [1.5e-4, 2.5e-4, 2.9e-4], [1, 2, 2]),
+])
+def test_a_named_rounding_rule_makes_delays_whole_steps(rounding, delays, steps):
+    net = ns.Network(dt=1e-4, seed=0, rounding=rounding)
+    net.add_population("P", 1, ns.LIF(), ports={"e": ns.CurrentSynapse(5e-3)})
+    for k, d in enumerate(delays):
+        net.connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=d, name=f"d{k}")
+    got = [int(pr.delay_steps if pr.delays is None else pr.delays[0])
+           for pr in net.projections.values()]
+    assert got == steps
+
+
+def test_refractory_periods_must_be_whole_steps_unless_rounded():
+    with pytest.raises(ns.ParameterError, match=r"LIF\.t_ref must be a whole number of steps"):
+        lif_net().add_population("Q", 2, ns.LIF(t_ref=0.5e-4))
+    net = ns.Network(dt=1e-4, rounding="nearest")
+    assert net.add_population("Q", 2, ns.LIF(t_ref=2.5e-4)).model.t_ref == pytest.approx(3e-4)
+    net = ns.Network(dt=1e-4, rounding="down")
+    assert net.add_population("Q", 2, ns.LIF(t_ref=0.5e-4)).model.t_ref == 0.0
+    with pytest.raises(ns.ParameterError, match=r"rounding must be one of \(None, 'nearest', 'down'\)"):
+        ns.Network(rounding="half-even")
+
+
+@pytest.mark.parametrize("w0", [5.0, -0.1])
+def test_initial_weights_outside_the_stdp_bounds_are_refused(w0):
+    net = lif_net()
+    net.connect("P", "P", "e", ns.AllToAll(), weight=w0, plasticity=ns.STDP(w_min=0.0, w_max=1.0))
+    with pytest.raises(ns.ParameterError, match=r"initial weights must lie in STDP's \[w_min, w_max\] = \[0, 1\]"):
+        net.run(1e-3)
+
+
+@pytest.mark.parametrize("bin_size, match", [
+    (0.0, r"bin_size must be in \(0"), (-1e-3, r"bin_size must be in \(0"),
+    (float("nan"), "bin_size must be finite"), (1.5e-4, "bin_size .* whole number"),
+])
+def test_population_rate_refuses_bins_that_are_not_positive_whole_steps(bin_size, match):
+    net = lif_net()
+    rec = net.run(2e-3, progress=False)
+    with pytest.raises(ns.ParameterError, match=match):
+        rec.population_rate("P", bin_size=bin_size)
+    t, rate = rec.population_rate("P", bin_size=1e-3)
+    assert len(t) == 2

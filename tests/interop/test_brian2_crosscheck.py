@@ -57,7 +57,7 @@ def driven_network(ports: dict, projections: list[tuple[str, float, float]], n: 
     ``projections`` lists ``(port, weight_mean, weight_sd)``, one input projection each.
     """
     rng = np.random.default_rng(seed)
-    net = ns.Network(dt=DT, seed=seed)
+    net = ns.Network(dt=DT, seed=seed, rounding="down")
     net.add_population("P", n, ns.LIF(**{**LIF_PARAMS, **lif}), ports)
     net.add_input("in", spike_input(n_in, n_input_spikes, rng))
     for port, mean, sd in projections:
@@ -275,7 +275,7 @@ def test_spikes_identical_to_brian2_with_every_lif_parameter_per_neuron():
 def test_spikes_identical_to_brian2_for_recurrent_network_driven_by_input():
     rng = np.random.default_rng(3)
     n_exc, n_inh, n_in = 80, 20, 40
-    net = ns.Network(dt=DT, seed=3)
+    net = ns.Network(dt=DT, seed=3, rounding="down")
     ports = {"e": ns.CurrentSynapse(5e-3), "i": ns.CurrentSynapse(10e-3)}
     net.add_population("exc", n_exc, ns.LIF(**LIF_PARAMS), ports)
     net.add_population("inh", n_inh, ns.LIF(**{**LIF_PARAMS, "tau_m": 8e-3}), ports)
@@ -318,7 +318,7 @@ def test_rate_and_isi_cv_agree_with_brian2_example_at_full_size(network):
 def test_poisson_inputs_have_brian2_rates():
     """Poisson groups draw different numbers in the two simulators: compare counts."""
     n, rate, duration = 400, 25.0, 0.5
-    net = ns.Network(dt=DT, seed=5)
+    net = ns.Network(dt=DT, seed=5, rounding="down")
     net.add_population("P", 10, ns.LIF(**LIF_PARAMS), {"e": ns.CurrentSynapse(5e-3)})
     net.add_input("steady", ns.PoissonGroup(n, rate))
     net.add_input("ramp", ns.PoissonGroup(n, ns.TimedArray(np.array([0.0, 2 * rate]), dt=0.25)))
@@ -358,7 +358,7 @@ def other_model_network(model, ports: dict, current, weights: dict, seed: int = 
     """20 neurons of ``model`` with per-neuron currents, spike-time input onto each port
     (``weights[port]``: mean and spread) and recurrent connections onto the first port."""
     rng = np.random.default_rng(seed)
-    net = ns.Network(dt=DT, seed=seed)
+    net = ns.Network(dt=DT, seed=seed, rounding="down")
     net.add_population("P", 20, model, ports)
     net.add_current("P", current)
     net.add_input("in", spike_input(10, 400, rng, duration=0.3))
@@ -399,18 +399,18 @@ def test_spikes_identical_to_brian2_for_the_qif():
 
 
 def test_unsupported_features_raise_clear_errors():
-    net = ns.Network(dt=DT)
+    net = ns.Network(dt=DT, rounding="down")
     net.add_population("A", 5, ns.MaxPlusLIF())
     with pytest.raises(NotImplementedError, match="only LIF, AdaptiveLIF, Izhikevich, QIF"):
         to_brian2(net)
 
-    net = ns.Network(dt=DT)
+    net = ns.Network(dt=DT, rounding="down")
     net.add_population("P", 5, ns.LIF(), {"e": ns.ConductanceSynapse(5e-3)})
     net.connect("P", "P", "e", ns.AllToAll(), weight=1e-9, plasticity=ns.STDP(w_max=1e-8))
     with pytest.raises(NotImplementedError, match="STDP"):
         to_brian2(net)
 
-    net = ns.Network(dt=DT)
+    net = ns.Network(dt=DT, rounding="down")
     net.add_population("P", 5, ns.LIF(tau_m=5e-3), {"e": ns.CurrentSynapse(5e-3)})
     with pytest.raises(NotImplementedError, match="tau_m"):
         to_brian2(net)
