@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurosparse._validation import as_count, as_float_param
+from neurosparse.core.synapse_values import as_finite
 from neurosparse.errors import ParameterError
 
 
@@ -120,8 +121,10 @@ class SpikeTimes:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n", as_count("SpikeTimes.n", self.n, low=1))
-        times = np.asarray(self.times, dtype=np.float64).reshape(-1)
+        times = np.asarray(as_finite(self.times, "SpikeTimes.times")).reshape(-1)
         indices = np.asarray(self.indices).reshape(-1)
+        if indices.dtype.kind not in "iuf" and indices.size:
+            raise ParameterError(f"SpikeTimes.indices must be integers, got {indices.dtype} values")
         if times.shape != indices.shape:
             raise ParameterError(
                 f"SpikeTimes.times ({times.size} values) and SpikeTimes.indices "

@@ -114,6 +114,32 @@ def check_memory(net: NetworkSpec) -> None:
             f"{avail / 2**30:.2f} GiB is available; reduce its size or connection density")
 
 
+def run_memory(net: NetworkSpec, n_steps: int) -> int:
+    """Bytes a run of ``n_steps`` allocates for its recordings: the per-step spike and event
+    counters (always on) and the sampled state, each held twice while the recording is
+    assembled. Spikes are not counted (their number is not known in advance)."""
+    n_pops = len(net.populations)
+    n_proj = len(net.projections)
+    counters = n_steps * (4 * n_pops + 8 * n_proj)
+    samples = 0
+    for mon in net.state_monitors:
+        n_samples = -(-n_steps // mon.record_every)
+        samples += n_samples * len(mon.indices) * len(mon.variables) * 8
+    return 2 * (counters + samples)
+
+
+def check_run_memory(net: NetworkSpec, n_steps: int, duration: float) -> None:
+    """Raise InsufficientMemoryError, before the run, when its recordings would not fit."""
+    need = run_memory(net, n_steps)
+    avail = psutil.virtual_memory().available
+    if need > 0.9 * avail:
+        raise InsufficientMemoryError(
+            f"a run of {duration:g} s ({n_steps} steps) would need about {need / 2**30:.2f} GiB "
+            f"for its per-step counters and state monitors, but only {avail / 2**30:.2f} GiB is "
+            f"available; run it in pieces (each run continues the last), sample the state less "
+            f"often (record_dt) or of fewer neurons")
+
+
 def compile_network(net: NetworkSpec) -> CompiledNetwork:
     """Build every projection and the kernel arrays of the network ``net``."""
     t0 = time.perf_counter()

@@ -30,7 +30,7 @@ from neurosparse._seed import SeedLike
 from neurosparse._validation import as_count, as_float_param
 from neurosparse.core.connectivity import ConnectionRule, FromArrays, FromSparse
 from neurosparse.core.inputs import CurrentInput, PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.layout import compile_network, estimate_memory
+from neurosparse.core.layout import check_run_memory, compile_network, estimate_memory
 from neurosparse.core.models import MAX_PORTS, NeuronModel
 from neurosparse.core.projection import Projection
 from neurosparse.core.runner import run_network
@@ -367,6 +367,7 @@ class Network:
         duration = as_float_param("duration", duration, low=0, low_inclusive=False,
                                   allow_array=False)
         n_steps = whole_steps("duration", duration, self.dt)
+        check_run_memory(self.spec(), n_steps, duration)
         compiled = self.compile()
         t_start = time.perf_counter()
         if self._run_rng is None:

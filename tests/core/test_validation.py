@@ -220,3 +220,32 @@ def test_population_rate_refuses_bins_that_are_not_positive_whole_steps(bin_size
         rec.population_rate("P", bin_size=bin_size)
     t, rate = rec.population_rate("P", bin_size=1e-3)
     assert len(t) == 2
+
+
+@pytest.mark.parametrize("times, indices, match", [
+    (["a"], [0], "SpikeTimes.times must be a number"),
+    ([np.nan], [0], "SpikeTimes.times must be finite"),
+    ([0.0], ["x"], "SpikeTimes.indices must be integers"),
+])
+def test_spike_times_that_are_not_numbers_are_refused(times, indices, match):
+    with pytest.raises(ns.ParameterError, match=match):
+        ns.SpikeTimes(2, times=times, indices=indices)
+
+
+def test_a_run_whose_monitors_cannot_fit_is_refused_up_front_with_the_size(monkeypatch):
+    """Every v of 4,000 neurons every step for 200 s is about 1.2 TB: refused before it starts
+    (the memory estimate used to leave monitors out and the run grew until memory ran out)."""
+    net = ns.Network(dt=1e-4, seed=0)
+    net.add_population("P", 4000, ns.LIF())
+    net.monitor_state("P", ("v",))
+    with pytest.raises(ns.InsufficientMemoryError, match=r"a run of 200 s \(2000000 steps\) would need about .* GiB"):
+        net.run(200.0)
+    assert layout.run_memory(net.spec(), 2_000_000) >= 2_000_000 * 4000 * 8
+    assert net.t == 0.0  # nothing ran
+
+
+def test_izhikevich_names_its_own_parameters():
+    with pytest.raises(ns.ParameterError, match=r"Izhikevich: c must be below v_peak \(got c=-0.05, v_peak=-0.05\)"):
+        ns.Izhikevich(v_peak=-0.05)
+    with pytest.raises(TypeError):
+        ns.Izhikevich(v_reset=-0.05)  # not a parameter of this model (c is its reset)
