@@ -6,6 +6,9 @@ __version__ = "0.1.0"
 from neurosparse.core import *  # noqa: F403  (the event core is the package's front door)
 from neurosparse.core import __all__ as _core_all
 from neurosparse.errors import (
+    CorruptFileError,
+    DivergenceError,
+    FileError,
     InsufficientMemoryError,
     MissingDependencyError,
     NeurosparseError,
@@ -15,6 +18,6 @@ from neurosparse.errors import (
 from neurosparse.optrace import LayerCounts, OpTrace
 
 __all__ = list(_core_all) + [
-    "InsufficientMemoryError", "LayerCounts", "MissingDependencyError", "NeurosparseError",
+    "CorruptFileError", "DivergenceError", "FileError", "InsufficientMemoryError", "LayerCounts", "MissingDependencyError", "NeurosparseError",
     "OpTrace", "ParameterError", "UnknownNameError", "__version__",
 ]

@@ -28,6 +28,11 @@ class InsufficientMemoryError(NeurosparseError, MemoryError):
     """The network would need more memory than the machine has available."""
 
 
+class DivergenceError(NeurosparseError, ArithmeticError):
+    """A simulation's state became NaN or infinite: the parameters or the step make the
+    dynamics diverge. The message names the population, the model's parameters and dt."""
+
+
 class MissingDependencyError(NeurosparseError, ImportError):
     """An optional dependency is needed for this feature; the message names the extra."""
 

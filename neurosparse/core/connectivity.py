@@ -237,7 +237,8 @@ def _bernoulli_rows_numpy(n_pre: int, n_post: int, p: float, exclude_self: bool,
     mean = n_pre * (n_post * p + 1)
     size = int(mean + 6 * np.sqrt(mean) + 64)
     while True:
-        pos = np.cumsum(rng.geometric(p, size=size))
+        # a gap past the row's end only ends the row: clipped, a tiny p cannot overflow the sum
+        pos = np.cumsum(np.minimum(rng.geometric(p, size=size), n_post + 1))
         # a row's gaps run until its position passes n_post - 1: the row starting after
         # draw k ends at draw nxt[k]; the rows are the chain of ends from the first
         nxt = np.searchsorted(pos, pos + (n_post + 1)).tolist()
@@ -277,7 +278,10 @@ def _bernoulli_rows(n_pre, n_post, p, exclude_self, cap, rng):
     for i in range(n_pre):
         j = -1
         while True:
-            j += rng.geometric(p) if p < 1.0 else 1
+            gap = rng.geometric(p) if p < 1.0 else 1
+            if gap < 1 or gap > n_post:  # past the row's end (or wrapped, for a tiny p)
+                break
+            j += gap
             if j >= n_post:
                 break
             if exclude_self and j == i:

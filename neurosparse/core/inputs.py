@@ -35,7 +35,7 @@ class TimedArray:
     dt: float
 
     def __post_init__(self) -> None:
-        values = np.asarray(self.values, dtype=np.float64)
+        values = np.asarray(as_finite(self.values, "TimedArray.values"))
         if values.ndim not in (1, 2) or values.shape[0] == 0:
             raise ParameterError(
                 f"TimedArray.values must have shape (n_times,) or (n_times, n) with "
@@ -53,6 +53,9 @@ class TimedArray:
     def steps_per_row(self, sim_dt: float) -> int:
         """Simulation steps per row; raises if ``dt`` is not a multiple of ``sim_dt``."""
         ratio = self.dt / sim_dt
+        if ratio > 2**53:  # beyond whole-step resolution (and any run's length)
+            raise ParameterError(f"TimedArray.dt ({self.dt:g} s) must be at most 2**53 network "
+                                 f"steps of {sim_dt:g} s")
         steps = int(round(ratio))
         if steps < 1 or abs(ratio - steps) > 1e-6 * max(ratio, 1.0):
             raise ParameterError(

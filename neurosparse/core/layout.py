@@ -134,7 +134,7 @@ def check_run_memory(net: NetworkSpec, n_steps: int, duration: float) -> None:
     avail = psutil.virtual_memory().available
     if need > 0.9 * avail:
         raise InsufficientMemoryError(
-            f"a run of {duration:g} s ({n_steps} steps) would need about {need / 2**30:.2f} GiB "
+            f"a run of duration = {duration:g} s ({n_steps} steps) would need about {need / 2**30:.2f} GiB "
             f"for its per-step counters and state monitors, but only {avail / 2**30:.2f} GiB is "
             f"available; run it in pieces (each run continues the last), sample the state less "
             f"often (record_dt) or of fewer neurons")

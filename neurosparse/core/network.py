@@ -44,7 +44,7 @@ from neurosparse.core.spec import (
 )
 from neurosparse.core.synapse_values import check_rounding, check_weights, time_steps
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
-from neurosparse.errors import ParameterError, UnknownNameError
+from neurosparse.errors import DivergenceError, ParameterError, UnknownNameError
 
 WeightLike = float | np.ndarray | Callable[[np.random.Generator, int], np.ndarray]
 
@@ -164,13 +164,13 @@ class Network:
         if isinstance(amp, TimedArray):
             amp.steps_per_row(self.dt)
             if amp.values.ndim == 2 and amp.values.shape[1] != pop.n:
-                raise ParameterError(f"current into {target!r} has {amp.values.shape[1]} "
+                raise ParameterError(f"amplitude: the current into {target!r} has {amp.values.shape[1]} "
                                      f"columns but the population has {pop.n} neurons")
             if any(isinstance(c.amplitude, TimedArray) for c in pop.currents):
                 raise ParameterError(f"population {target!r} already has a time-varying "
                                      "current; combine them into one TimedArray")
         elif np.ndim(amp) == 1 and len(amp) != pop.n:
-            raise ParameterError(f"current into {target!r} has {len(amp)} values but the "
+            raise ParameterError(f"amplitude: the current into {target!r} has {len(amp)} values but the "
                                  f"population has {pop.n} neurons")
         pop.currents.append(cur)
 
@@ -378,7 +378,25 @@ class Network:
                           threads=threads, progress=progress, engine=engine)
         self.t_steps += n_steps
         rec.timings.setdefault("run_seconds", time.perf_counter() - t_start)
+        self._check_finite_state()
         return rec
+
+    def _check_finite_state(self) -> None:
+        """Raise DivergenceError if a population's state is NaN or infinite after a run
+        (absurd parameters, or a step too coarse for the dynamics), instead of returning
+        spikes counted from a state that means nothing. One pass over the state."""
+        for name, pop in self._populations.items():
+            if not isinstance(pop, Population):
+                continue
+            for var in pop.model.state_variables:
+                values = self.get_state(name, var)
+                bad = ~np.isfinite(values)
+                if np.any(bad):
+                    raise DivergenceError(
+                        f"population {name!r}: {var} is not finite after the run (neuron "
+                        f"{int(np.flatnonzero(bad)[0])} first, {int(bad.sum())} of {pop.n}): the "
+                        f"dynamics diverged with dt = {self.dt:g} s and {pop.model!r}; check "
+                        f"these parameters or use a smaller dt")
 
     # ------------------------------------------------------------------ helpers
     def _whole_step_refractory(self, model: NeuronModel) -> NeuronModel:

@@ -122,9 +122,16 @@ class NetworkSpec:
         return {name: pop for name, pop in self.populations.items() if isinstance(pop, Population)}
 
 
+#: The most steps a duration may span (int64 step counters, with room to add).
+MAX_STEPS = 2**62
+
+
 def whole_steps(name: str, value: float, dt: float) -> int:
     """``value`` seconds as a whole number (>= 1) of steps of ``dt``, or ParameterError."""
     ratio = value / dt
+    if not ratio <= MAX_STEPS:
+        raise ParameterError(f"{name} ({value:g} s) must be at most {MAX_STEPS:.3g} steps of dt = "
+                             f"{dt:g} s; got {ratio:.3g} steps")
     steps = int(round(ratio))
     if steps < 1 or not math.isclose(ratio, steps, rel_tol=1e-9, abs_tol=1e-6):
         raise ParameterError(f"{name} ({value:g} s) must be a whole number (>= 1) of steps "

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from neurosparse._validation import as_float_param
 from neurosparse.errors import ParameterError
 
@@ -131,8 +133,10 @@ class STDP:
         for name in ("a_plus", "a_minus"):
             object.__setattr__(self, name, as_float_param(
                 f"STDP.{name}", getattr(self, name), low=0, allow_array=False))
+        w_limit = float(np.finfo(np.float32).max)  # weights are stored as float32
         for name in ("w_min", "w_max"):
             object.__setattr__(self, name, as_float_param(
-                f"STDP.{name}", getattr(self, name), allow_array=False))
+                f"STDP.{name}", getattr(self, name), low=-w_limit, high=w_limit,
+                allow_array=False))
         if self.w_min > self.w_max:
             raise ParameterError(f"STDP: w_min ({self.w_min}) must be <= w_max ({self.w_max})")

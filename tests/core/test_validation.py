@@ -238,7 +238,7 @@ def test_a_run_whose_monitors_cannot_fit_is_refused_up_front_with_the_size(monke
     net = ns.Network(dt=1e-4, seed=0)
     net.add_population("P", 4000, ns.LIF())
     net.monitor_state("P", ("v",))
-    with pytest.raises(ns.InsufficientMemoryError, match=r"a run of 200 s \(2000000 steps\) would need about .* GiB"):
+    with pytest.raises(ns.InsufficientMemoryError, match=r"a run of duration = 200 s \(2000000 steps\) would need about .* GiB"):
         net.run(200.0)
     assert layout.run_memory(net.spec(), 2_000_000) >= 2_000_000 * 4000 * 8
     assert net.t == 0.0  # nothing ran
@@ -249,3 +249,25 @@ def test_izhikevich_names_its_own_parameters():
         ns.Izhikevich(v_peak=-0.05)
     with pytest.raises(TypeError):
         ns.Izhikevich(v_reset=-0.05)  # not a parameter of this model (c is its reset)
+
+
+def test_a_run_whose_state_diverges_is_an_error_naming_the_population_and_parameters():
+    net = ns.Network(dt=1e-4, seed=0)
+    net.add_population("P", 3, ns.LIF(tau_m=1e-300), ports={"e": ns.CurrentSynapse(5e-3)})
+    net.add_input("S", ns.SpikeTimes(1, times=np.array([0.0]), indices=np.array([0])))
+    net.connect("S", "P", "e", ns.AllToAll(), weight=1e-10)
+    with pytest.warns(RuntimeWarning), pytest.raises(
+            ns.DivergenceError, match=r"population 'P': v is not finite after the run .*tau_m=1e-300"):
+        net.run(2e-3, progress=False)
+
+
+def test_a_tiny_connection_probability_builds_instead_of_overflowing():
+    net = ns.Network(dt=1e-4, seed=0)
+    net.add_population("P", 50, ns.LIF(), ports={"e": ns.CurrentSynapse(5e-3)})
+    net.connect("P", "P", "e", ns.FixedProbability(1e-300), weight=1e-12)
+    assert sum(pr.n_synapses for pr in net.projections.values()) == 0
+
+
+def test_durations_beyond_the_step_counters_are_refused():
+    with pytest.raises(ns.ParameterError, match=r"duration .* must be at most 4.61e\+18 steps"):
+        lif_net().run(1e300)
