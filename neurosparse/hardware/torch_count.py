@@ -201,13 +201,22 @@ def count(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor], *,
         counted.
     reset
         Before running, reset the model's state: ``model.reset()`` if it has one, else
-        snnTorch's ``utils.reset`` when it holds snnTorch neurons (as NeuroBench does).
+        snnTorch's ``utils.reset`` when it holds snnTorch neurons (as NeuroBench does) and
+        ``reset_hidden()`` of every other module built with ``init_hidden=True``.
     n_samples
         Samples in the batch, if not the batch dimension of the first input (dimension 1
         when time-first, else 0), e.g. for an ``nn.LSTM`` fed ``[T, batch, ...]`` whole.
     counters
         Extra or overriding counters for this call, module type -> :class:`Counter` (or a
         bare count function).
+
+    Raises
+    ------
+    ParameterError
+        Before counting, if an input or a parameter of the model holds NaN or infinite values
+        (a NaN is not zero, so it would be counted as a non-zero operand); the message names it
+        and gives how many there are and where the first is. Likewise, during the run, for a
+        non-finite value reaching a counted layer.
 
     Returns
     -------
@@ -220,6 +229,10 @@ def count(model: nn.Module, inputs: torch.Tensor | Sequence[torch.Tensor], *,
     args = (inputs,) if isinstance(inputs, torch.Tensor) else tuple(inputs)
     if not args or not all(isinstance(a, torch.Tensor) for a in args):
         raise ParameterError("inputs must be a tensor or a non-empty sequence of tensors")
+    for k, a in enumerate(args):
+        _refuse_non_finite("inputs" if isinstance(inputs, torch.Tensor) else f"inputs[{k}]", a)
+    for name, p in model.named_parameters():
+        _refuse_non_finite(f"parameter {name!r} of the model", p)
     if time_first is None:
         steps = [args]
         batch = args[0].shape[0] if args[0].dim() else 1
@@ -302,6 +315,10 @@ class _Run:
             self.handles.append(module.register_forward_pre_hook(pre, with_kwargs=True))
 
         def post(mod, args, kwargs, output, name=name, counter=counter, state=state):
+            for k, a in enumerate(_call_args(args, kwargs)):
+                for t in (a if isinstance(a, tuple) else (a,)):
+                    if isinstance(t, torch.Tensor):
+                        _refuse_non_finite(f"input {k} of layer {name!r} at call {state['calls']}", t)
             try:
                 increments = counter.count(mod, _call_args(args, kwargs), output, state)
             except _Uncountable as exc:
@@ -374,9 +391,17 @@ def _reset_state(model: nn.Module) -> None:
     try:
         import snntorch
     except ImportError:
-        return
+        snntorch = None
+    neuron_types = () if snntorch is None else (snntorch.SpikingNeuron,)
+    # other neurons that keep hidden state (neurosparse's UltraLIF with init_hidden=True) reset
+    # their own, per instance
+    for m in model.modules():
+        reset_hidden = getattr(m, "reset_hidden", None)
+        hidden = getattr(m, "init_hidden", False) is True
+        if hidden and not isinstance(m, neuron_types) and callable(reset_hidden):
+            reset_hidden()
     # snnTorch's utils.reset, but also for neurons nested below the model's children
-    for cls in {type(m) for m in model.modules() if isinstance(m, snntorch.SpikingNeuron)}:
+    for cls in {type(m) for m in model.modules() if isinstance(m, neuron_types)}:
         reset_hidden = getattr(cls, "reset_hidden", None)
         if callable(reset_hidden):
             reset_hidden()
@@ -412,6 +437,19 @@ def parameter_matrices(model: nn.Module) -> dict[str, list[np.ndarray]]:
 
 
 # ------------------------------------------------------------------------- helpers
+def _refuse_non_finite(what: str, x: torch.Tensor) -> None:
+    """A NaN is not zero, so it would count as a non-zero operand: refuse it (and infinities)."""
+    if not (x.is_floating_point() or x.is_complex()):
+        return
+    bad = ~torch.isfinite(x.detach())
+    if bool(bad.any()):
+        first = tuple(int(i) for i in torch.nonzero(bad)[0]) if x.dim() else ()
+        raise ParameterError(
+            f"{what} holds {int(bad.sum())} non-finite values (NaN or inf) out of {x.numel()}, the first "
+            f"at index {first} ({x.detach()[first].item()}); count needs finite values (a NaN would "
+            "count as a non-zero operand)")
+
+
 def _nnz(x: torch.Tensor) -> int:
     return int(torch.count_nonzero(x))
 

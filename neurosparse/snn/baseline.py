@@ -25,7 +25,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise MissingDependencyError(
         "neurosparse.snn needs torch and snntorch: pip install 'neurosparse[snn]'") from exc
 
-from neurosparse._validation import as_count, as_float_param
+from neurosparse.errors import ParameterError
+from neurosparse.snn._checks import as_count, as_seed, finite_array, real
 
 
 class SpikingMLP(nn.Module):
@@ -38,7 +39,7 @@ class SpikingMLP(nn.Module):
     beta
         Membrane decay per step (``v <- beta * v + W x``), in (0, 1].
     threshold
-        Firing threshold (subtract reset).
+        Firing threshold (subtract reset), > 0.
 
     Call the module once per time step with ``x`` of shape ``[batch, n_in]``; it returns
     the output spikes ``[batch, n_out]`` and keeps the membranes between calls (reset them
@@ -48,6 +49,10 @@ class SpikingMLP(nn.Module):
     def __init__(self, n_in: int = 64, n_hidden: int = 128, n_out: int = 10, beta: float = 0.9,
                  threshold: float = 1.0):
         super().__init__()
+        n_in, n_hidden, n_out = (as_count(name, v, low=1) for name, v in (
+            ("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)))
+        beta = real("beta", beta, low=0, high=1, low_inclusive=False)
+        threshold = real("threshold", threshold, low=0, low_inclusive=False)
         grad = surrogate.fast_sigmoid(slope=25)
         self.fc1 = nn.Linear(n_in, n_hidden)
         self.lif1 = snn.Leaky(beta=beta, threshold=threshold, spike_grad=grad, init_hidden=True)
@@ -70,10 +75,13 @@ class SpikingMLP(nn.Module):
 
 def rate_code(images: np.ndarray, n_steps: int, seed: int | np.random.Generator) -> np.ndarray:
     """Bernoulli spike trains ``[n_steps, n_images, n_pixels]`` from intensities in [0, 1]."""
-    rng = np.random.default_rng(seed)
-    x = np.asarray(images, dtype=np.float32)
-    if x.min() < 0 or x.max() > 1:
-        raise ValueError("images must hold intensities in [0, 1]")
+    n_steps = as_count("n_steps", n_steps, low=1)
+    rng = np.random.default_rng(seed if isinstance(seed, np.random.Generator) else as_seed(seed))
+    x = np.asarray(finite_array("images", images), dtype=np.float32)
+    outside = (x < 0) | (x > 1)
+    if outside.any():
+        raise ParameterError(f"images must hold intensities in [0, 1], got {x[outside][0]:g} "
+                             f"({int(outside.sum())} values outside)")
     return (rng.random((n_steps,) + x.shape) < x).astype(np.float32)
 
 
@@ -107,8 +115,11 @@ def train_digits_snn(n_steps: int = 20, n_hidden: int = 128, epochs: int = 8, ba
     Deterministic for a seed on one machine (torch's CPU kernels, seeded init and batches).
     """
     n_steps = as_count("n_steps", n_steps, low=1)
+    n_hidden = as_count("n_hidden", n_hidden, low=1)
     epochs = as_count("epochs", epochs, low=1)
-    lr = as_float_param("lr", lr, low=0, low_inclusive=False, allow_array=False)
+    batch_size = as_count("batch_size", batch_size, low=1)
+    lr = real("lr", lr, low=0, low_inclusive=False)
+    seed = as_seed(seed)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x, y = load_digits_scaled()

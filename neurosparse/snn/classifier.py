@@ -28,9 +28,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
     raise MissingDependencyError("neurosparse.snn needs torch: pip install 'neurosparse[snn]'") from exc
 
-from neurosparse._validation import as_count, as_float_param
 from neurosparse.errors import ParameterError
-from neurosparse.snn.ultralif import SurrogateLIF, UltraDLIF, UltraLIF
+from neurosparse.snn._checks import as_count, as_seed, choice, finite_array, real
+from neurosparse.snn.ultralif import SurrogateLIF, UltraDLIF, UltraLIF, _copy_module
 
 __all__ = ["NEURONS", "SpikingClassifier", "TrainResult", "train_classifier"]
 
@@ -42,9 +42,7 @@ def _neuron(kind: str, n: int, beta: float, threshold: float) -> nn.Module:
         return UltraLIF(n, beta=beta, threshold=threshold)
     if kind == "ultradlif":
         return UltraDLIF(n, topology="ring", beta=beta, threshold=threshold)
-    if kind == "surrogate":
-        return SurrogateLIF(beta=beta, threshold=threshold, n=n)
-    raise ParameterError(f"neuron must be one of {NEURONS}, got {kind!r}")
+    return SurrogateLIF(beta=beta, threshold=threshold, n=n)
 
 
 class SpikingClassifier(nn.Module):
@@ -59,7 +57,7 @@ class SpikingClassifier(nn.Module):
     neuron
         One of :data:`NEURONS`.
     beta, threshold
-        Membrane decay per step and firing threshold of every hidden neuron.
+        Membrane decay per step, in (0, 1], and firing threshold, > 0, of every hidden neuron.
     """
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int, *, depth: int = 1, neuron: str = "ultralif",
@@ -67,7 +65,9 @@ class SpikingClassifier(nn.Module):
         super().__init__()
         sizes = [as_count("n_in", n_in, low=1)] + [as_count("n_hidden", n_hidden, low=1)] * as_count(
             "depth", depth, low=1)
-        self.neuron_kind = neuron
+        self.neuron_kind = choice("neuron", neuron, NEURONS)
+        beta = real("beta", beta, low=0, high=1, low_inclusive=False)
+        threshold = real("threshold", threshold, low=0, low_inclusive=False)
         self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.neurons = nn.ModuleList(_neuron(neuron, b, beta, threshold) for b in sizes[1:])
         self.readout = nn.Linear(sizes[-1], as_count("n_out", n_out, low=1))
@@ -92,11 +92,14 @@ class SpikingClassifier(nn.Module):
                 neuron.clamp_eps_()
 
     def harden(self) -> SpikingClassifier:
-        """Binary spikes in the forward pass (eps -> 0 for Ultra neurons); returns self."""
-        for neuron in self.neurons:
-            if hasattr(neuron, "harden"):
-                neuron.harden()
-        return self
+        """A copy of the model with binary spikes in the forward pass (eps -> 0 for Ultra
+        neurons; surrogate-LIF spikes are binary already). The model itself stays soft and
+        trainable."""
+        hardened = _copy_module(self)
+        for neuron in hardened.neurons:
+            if hasattr(neuron, "hard"):
+                neuron.hard = True
+        return hardened
 
 
 @dataclass
@@ -117,15 +120,23 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarra
     """Train a :class:`SpikingClassifier` on time-first arrays ``[T, n, features]``.
 
     Deterministic for a seed on one machine (seeded init, batch order; torch CPU kernels).
+    Labels are integers >= 0; every input value must be finite.
     """
-    x_train, x_test = np.asarray(x_train, np.float32), np.asarray(x_test, np.float32)
+    x_train = np.asarray(finite_array("x_train", x_train), np.float32)
+    x_test = np.asarray(finite_array("x_test", x_test), np.float32)
     if x_train.ndim != 3 or x_test.ndim != 3 or x_train.shape[2] != x_test.shape[2]:
         raise ParameterError("x_train and x_test must be [T, n, features] with the same features")
+    if x_train.shape[0] < 1 or x_train.shape[1] < 1 or x_test.shape[1] < 1:
+        raise ParameterError(f"x_train and x_test need at least one step and one item, got shapes "
+                             f"{x_train.shape} and {x_test.shape}")
+    y_train, y_test = _labels("y_train", y_train), _labels("y_test", y_test)
     if len(y_train) != x_train.shape[1] or len(y_test) != x_test.shape[1]:
         raise ParameterError("y_train / y_test must have one label per item (axis 1 of x)")
     epochs = as_count("epochs", epochs, low=1)
-    lr = as_float_param("lr", lr, low=0, low_inclusive=False, allow_array=False)
-    sparsity = as_float_param("sparsity", sparsity, low=0, allow_array=False)
+    batch_size = as_count("batch_size", batch_size, low=1)
+    lr = real("lr", lr, low=0, low_inclusive=False)
+    sparsity = real("sparsity", sparsity, low=0)
+    seed = as_seed(seed)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n_out = int(max(y_train.max(), y_test.max())) + 1
@@ -154,9 +165,24 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarra
     return TrainResult(model, accuracy, activity, binary, history)
 
 
+def _labels(name: str, y: np.ndarray) -> np.ndarray:
+    """Class labels: a 1-D array of integers >= 0."""
+    y = finite_array(name, y)
+    if y.ndim != 1:
+        raise ParameterError(f"{name} must be a 1-D array of class labels, got shape {y.shape}")
+    bad = (y < 0) | (y != np.round(y))
+    if bad.any():
+        raise ParameterError(f"{name} must hold class labels, integers in [0, inf), got {y[bad][0]:g}")
+    return y.astype(np.int64)
+
+
 @torch.no_grad()
 def evaluate(model: SpikingClassifier, x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """Accuracy, mean hidden spike value and fraction of binary spike values on ``x``."""
+    x, y = finite_array("x", x), _labels("y", y)
+    if x.ndim != 3 or len(y) != x.shape[1]:
+        raise ParameterError(f"x must be [T, n, features] with one label in y per item; got x of shape "
+                             f"{x.shape} and {len(y)} labels")
     logits, spikes = model(torch.from_numpy(np.asarray(x, np.float32)))
     flat = torch.cat([s.reshape(-1) for s in spikes])
     binary = ((flat < 1e-3) | (flat > 1 - 1e-3)).float().mean()
@@ -165,11 +191,13 @@ def evaluate(model: SpikingClassifier, x: np.ndarray, y: np.ndarray) -> tuple[fl
 
 def static_input(images: np.ndarray, n_steps: int) -> np.ndarray:
     """A static input repeated over ``n_steps``: ``[n_steps, n, features]`` (direct encoding)."""
-    x = np.asarray(images, np.float32).reshape(len(images), -1)
+    x = np.asarray(finite_array("images", images), np.float32).reshape(len(images), -1)
     return np.broadcast_to(x, (as_count("n_steps", n_steps, low=1),) + x.shape).copy()
 
 
 def spread(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for one value)."""
-    v = np.asarray(values, dtype=np.float64)
+    """Mean and sample standard deviation (0 for one value) of finite values."""
+    v = finite_array("values", values).astype(np.float64).reshape(-1)
+    if v.size == 0:
+        raise ParameterError("values must hold at least one number, got none")
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0

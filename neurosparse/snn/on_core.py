@@ -36,7 +36,6 @@ event core has no means to carry.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -51,10 +50,10 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
     raise MissingDependencyError("neurosparse.snn needs torch: pip install 'neurosparse[snn]'") from exc
 
-from neurosparse._validation import as_count, as_float_param
 from neurosparse.core import IF, DeltaSynapse, DiscreteLIF, FromSparse, MaxPlusLIF, Network, TimedArray
 from neurosparse.errors import ParameterError
 from neurosparse.optrace import LayerCounts, OpTrace
+from neurosparse.snn._checks import as_count, as_seed, finite_array, flag, real
 from neurosparse.snn.classifier import SpikingClassifier
 from neurosparse.snn.ultralif import SurrogateLIF, UltraLIF
 
@@ -90,8 +89,12 @@ class CoreRun:
     seconds: float
 
     def accuracy(self, y: np.ndarray) -> float:
-        """Fraction of samples whose largest logit is the label ``y``."""
-        return float(np.mean(self.logits.argmax(1) == np.asarray(y)))
+        """Fraction of samples whose largest logit is the label ``y`` (one label per sample)."""
+        y = np.asarray(y)
+        if y.shape != (self.logits.shape[0],):
+            raise ParameterError(f"y must hold one label per sample ({self.logits.shape[0]}), "
+                                 f"got shape {y.shape}")
+        return float(np.mean(self.logits.argmax(1) == y))
 
 
 def _check_model(model: SpikingClassifier) -> list[UltraLIF | SurrogateLIF]:
@@ -99,27 +102,38 @@ def _check_model(model: SpikingClassifier) -> list[UltraLIF | SurrogateLIF]:
         raise ParameterError(f"model must be a SpikingClassifier, got {type(model).__name__}")
     neurons = list(model.neurons)
     for k, neuron in enumerate(neurons):
-        if type(neuron) not in (UltraLIF, SurrogateLIF):
-            raise ParameterError(
-                f"hidden layer {k + 1} is {type(neuron).__name__}: the event core runs hardened UltraLIF "
-                "and surrogate-LIF layers (UltraDLIF's gap junctions read neighbours' membranes every "
-                "step, which has no event-core form)")
-        if type(neuron) is UltraLIF and neuron.reset != "zero":
-            raise ParameterError(f"hidden layer {k + 1}: reset must be 'zero' (V * (1 - S)) to map onto "
-                                 f"MaxPlusLIF, got {neuron.reset!r}")
-        if not neuron.threshold > 0:
-            raise ParameterError(f"hidden layer {k + 1}: threshold must be > 0, got {neuron.threshold:g}")
+        _check_layer(neuron, f"hidden layer {k + 1}")
     return neurons
+
+
+def _check_layer(neuron: torch.nn.Module, where: str) -> None:
+    if type(neuron) not in (UltraLIF, SurrogateLIF):
+        raise ParameterError(
+            f"{where} is {type(neuron).__name__}: the event core runs hardened UltraLIF "
+            "and surrogate-LIF layers (UltraDLIF's gap junctions read neighbours' membranes every "
+            "step, which has no event-core form)")
+    if type(neuron) is UltraLIF and neuron.reset != "zero":
+        raise ParameterError(f"{where}: reset must be 'zero' (V * (1 - S)) to map onto "
+                             f"MaxPlusLIF, got {neuron.reset!r}")
+    if not _value(neuron.threshold) > 0:
+        raise ParameterError(f"{where}: threshold must be in (0, inf), got {_value(neuron.threshold):g}")
+
+
+def _value(x: torch.Tensor | float) -> float:
+    """A learned (tensor) or fixed (float) neuron parameter as a float."""
+    return float(x.detach()) if isinstance(x, torch.Tensor) else float(x)
 
 
 def core_model(neuron: UltraLIF | SurrogateLIF) -> MaxPlusLIF | DiscreteLIF:
     """The event-core model of a hidden layer: hardened UltraLIF -> MaxPlusLIF
     (``leak = -log beta``, reset to 0); SurrogateLIF -> DiscreteLIF with the same beta
-    and threshold values PyTorch uses (float32 buffers) and the same reset."""
+    and threshold values PyTorch uses (float32 buffers) and the same reset. A learned beta
+    or threshold maps with the value the forward pass uses."""
+    _check_layer(neuron, "neuron")
     if isinstance(neuron, SurrogateLIF):
         return DiscreteLIF(beta=float(neuron._beta.clamp(0, 1)), v_th=float(neuron._threshold),
                            reset=neuron.reset)
-    return MaxPlusLIF(leak=-math.log(neuron.beta), v_th=neuron.threshold, v_reset=0.0)
+    return MaxPlusLIF(leak=-_value(neuron.log_beta), v_th=_value(neuron.threshold), v_reset=0.0)
 
 
 def _weights(linear: torch.nn.Linear) -> tuple[np.ndarray, np.ndarray]:
@@ -147,11 +161,10 @@ def build_core_network(model: SpikingClassifier, x: np.ndarray, *, dt: float = 1
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3 or x.shape[2] != model.linears[0].in_features:
         raise ParameterError(f"x must be [T, batch, {model.linears[0].in_features}], got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ParameterError("x must be finite")
+    finite_array("x", x)
     n_steps, batch, _ = x.shape
     depth = len(neurons)
-    net = Network(dt=as_float_param("dt", dt, low=0, low_inclusive=False, allow_array=False), seed=seed)
+    net = Network(dt=real("dt", dt, low=0, low_inclusive=False), seed=as_seed(seed))
     for k, (linear, neuron) in enumerate(zip(model.linears, neurons)):
         w, b = _weights(linear)
         n = w.shape[0]
@@ -239,6 +252,12 @@ def run_on_core(model: SpikingClassifier, x: np.ndarray, *, batch_size: int = 10
     if x.ndim != 3:
         raise ParameterError(f"x must be time-first [T, n, features], got shape {x.shape}")
     batch_size = as_count("batch_size", batch_size, low=1)
+    real("dt", dt, low=0, low_inclusive=False)
+    if threads is not None:
+        as_count("threads", threads, low=1)
+    if progress is not None:
+        flag("progress", progress)
+    finite_array("x", x)
     n_steps, n_items, _ = x.shape
     if n_steps < 1 or n_items < 1:
         raise ParameterError(f"x needs at least one step and one sample, got shape {x.shape}")

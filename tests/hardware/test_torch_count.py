@@ -13,6 +13,7 @@ snn = pytest.importorskip("snntorch")
 
 from torch import nn  # noqa: E402
 
+from neurosparse.errors import ParameterError  # noqa: E402
 from neurosparse.hardware.sparsity import connection_sparsity  # noqa: E402
 from neurosparse.hardware.torch_count import (  # noqa: E402
     Counter,
@@ -411,6 +412,60 @@ def test_trace_round_trips_through_json(tmp_path, spiking_net):
     assert back.totals() == trace.totals()
     np.testing.assert_array_equal(back.layers["fc1"].per_step["dense_ops"],
                                   trace.layers["fc1"].per_step["dense_ops"])
+
+
+class _Log(nn.Module):
+    """Parameter-free (so not counted itself): log of its input, NaN for negative values."""
+
+    def forward(self, x):
+        return torch.log(x)
+
+
+def _calls(model):
+    """A list that grows by one on every forward call of ``model``."""
+    calls = []
+    model.register_forward_pre_hook(lambda module, args: calls.append(1))
+    return calls
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_inputs_are_refused_naming_the_input_count_and_position_before_counting(bad):
+    net = relu_mlp()
+    calls = _calls(net)
+    x = torch.rand(6, 16)
+    x[4, 7] = bad
+    x[5, 0] = bad
+    with pytest.raises(ParameterError, match=r"inputs holds 2 non-finite values .* out of 96, the first at "
+                                             r"index \(4, 7\)"):
+        count(net, x)
+    assert calls == []  # refused before the model ran: nothing counted
+    # time-first inputs give the position with the time axis; a sequence names the argument
+    seq = torch.rand(3, 2, 16)
+    seq[2, 1, 3] = bad
+    with pytest.raises(ParameterError, match=r"inputs holds 1 non-finite values .* index \(2, 1, 3\)"):
+        count(net, seq, time_first=True)
+    with pytest.raises(ParameterError, match=r"inputs\[1\] holds 1 non-finite"):
+        count(nn.Bilinear(16, 16, 2), (torch.rand(2, 16), seq[2]))
+    assert calls == []
+
+
+def test_non_finite_weights_are_refused_naming_the_parameter_before_counting():
+    net = relu_mlp()
+    with torch.no_grad():
+        net[2].weight[3, 1] = float("nan")
+    calls = _calls(net)
+    with pytest.raises(ParameterError, match=r"parameter '2.weight' of the model holds 1 non-finite values "
+                                             r".* index \(3, 1\) \(nan\)"):
+        count(net, torch.rand(4, 16))
+    assert calls == []
+
+
+def test_nan_reaching_a_counted_layer_is_refused_not_counted_as_nonzero_macs():
+    net = nn.Sequential(nn.Linear(8, 8), _Log(), nn.Linear(8, 3))
+    with torch.no_grad():
+        net[0].bias.fill_(-10.0)  # every input of the log is negative: NaN reaches layer '2'
+    with pytest.raises(ParameterError, match=r"input 0 of layer '2' at call 0 holds 8 non-finite values"):
+        count(net, torch.rand(1, 8))
 
 
 def test_importing_the_package_does_not_import_torch():

@@ -10,6 +10,7 @@ torch = pytest.importorskip("torch")
 
 import neurosparse.hardware as hw  # noqa: E402
 from neurosparse.snn.classifier import SpikingClassifier  # noqa: E402
+from neurosparse.snn.ultralif import UltraLIF  # noqa: E402
 
 
 def _totals(model, x):
@@ -35,3 +36,19 @@ def test_surrogate_lif_counts_like_snntorch_neurons():
     torch.manual_seed(1)
     t = _totals(SpikingClassifier(16, 32, 3, depth=2, neuron="surrogate"), torch.rand(4, 8, 16))
     assert t["membrane_updates"] == 4 * 2 * 32 and t["spikes"] <= t["membrane_updates"]
+
+
+def test_count_resets_the_hidden_membrane_of_init_hidden_neurons_before_counting():
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), UltraLIF(32, eps=0.5, init_hidden=True).harden())
+    x = 6 * torch.rand(4, 8, 16)  # [T, batch, features], one call per step
+
+    def totals():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return hw.count(model, x, time_first=True).totals()
+
+    fresh = totals()
+    model[1].mem = torch.full((8, 32), 5.0)  # left over from elsewhere: every neuron above threshold
+    assert totals() == fresh
+    assert 0 < fresh["spikes"] < 4 * 32  # per sample: some neurons spike, not all
