@@ -4,27 +4,33 @@ Random numbers come from counter-based streams (:mod:`neurosparse.sdr._rng`): on
 drawn from the caller's seeded Generator and row r draws from the stream (key, r), so results
 are bit-identical for a seed whatever the number of Numba threads. Subsets are drawn with
 Floyd's algorithm (a draws for a cells, no rejection).
+
+Rows are int32, so ``n <= 2**31``. Every public function checks its arguments (integers, not
+bools or non-whole floats; ``0 <= a <= n``; sorted, unique, in-range rows) and raises
+:class:`~neurosparse.errors.ParameterError` naming the parameter and its allowed range; a call
+whose output or per-thread scratch would not fit in memory raises
+:class:`~neurosparse.errors.InsufficientMemoryError` before allocating.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
 from neurosparse._seed import SeedLike, as_generator
 from neurosparse.errors import ParameterError
+from neurosparse.sdr._checks import MAX_N, as_int, as_n, check_memory
 from neurosparse.sdr._rng import below, draw_key, stream_start
 
 __all__ = ["random_batch", "overlaps", "overlap_counts_against", "union_size", "swap_noise"]
 
 
-def _check_na(n: int, a: int, count: int) -> None:
-    if int(n) < 0:
-        raise ParameterError(f"n must be >= 0; got {n}")
-    if not 0 <= int(a) <= int(n):
-        raise ParameterError(f"a must satisfy 0 <= a <= n={n}; got {a}")
-    if int(count) < 0:
-        raise ParameterError(f"count must be >= 0; got {count}")
+def _check_na(n: int, a: int, count: int) -> tuple[int, int, int]:
+    n = as_n(n)
+    a = as_int("a", a, 0, n, f"n={n}")
+    count = as_int("count", count, 0)
+    return n, a, count
 
 
 _BLOCK = 256  # rows per parallel work item; fixed, so results never depend on the thread count
@@ -119,10 +125,27 @@ def _random_rows(n, a, count, key):  # pragma: no cover - compiled
 def random_batch(n: int, a: int, count: int, seed: SeedLike = None) -> np.ndarray:
     """Draw ``count`` uniformly random SDRs of ``a`` active cells out of ``n``.
 
-    Returns an int32 array of shape ``(count, a)`` with sorted, unique rows in ``[0, n)``.
+    Parameters
+    ----------
+    n : int
+        Cells, ``0 <= n <= 2**31``.
+    a : int
+        Active cells per row, ``0 <= a <= n``.
+    count : int
+        Rows, ``>= 0``.
+    seed : int, SeedSequence, Generator or None
+        Random source; the rows depend on it only, not on the thread count.
+
+    Returns
+    -------
+    ndarray
+        int32, shape ``(count, a)``, sorted unique rows in ``[0, n)``. Needs ``4 count a`` bytes
+        plus an n-byte bitmap per thread, checked against the free memory first.
     """
-    _check_na(n, a, count)
-    return _random_rows(int(n), int(a), int(count), draw_key(as_generator(seed)))
+    n, a, count = _check_na(n, a, count)
+    check_memory(4 * count * a + numba.get_num_threads() * (n + 16 * (a + 1)),
+                 f"random_batch(n={n}, a={a}, count={count})", "draw fewer rows at a time")
+    return _random_rows(n, a, count, draw_key(as_generator(seed)))
 
 
 @njit(cache=True, inline="always")
@@ -167,21 +190,77 @@ def _as_batch(x: np.ndarray, name: str) -> np.ndarray:
     return x
 
 
+_CHECK_ROWS = 1 << 16  # rows checked at a time
+
+
+def _check_rows(x: np.ndarray, name: str, n: int | None = None) -> None:
+    """Rows strictly increasing (sorted, unique) and in ``[0, n)`` (``[0, inf)`` without n)."""
+    if x.size == 0:
+        return
+    if x.shape[1] > 1:
+        for start in range(0, x.shape[0], _CHECK_ROWS):  # bounded temporaries on huge batches
+            part = x[start:start + _CHECK_ROWS]
+            bad = part[:, 1:] <= part[:, :-1]  # compares, no subtraction: no overflow
+            if np.any(bad):
+                r = start + int(np.flatnonzero(bad.any(axis=1))[0])
+                raise ParameterError(f"{name} must have sorted rows of distinct cells; row {r} is "
+                                     f"{x[r, :8].tolist()}{' ...' if x.shape[1] > 8 else ''}")
+    lo, hi = x[:, 0].min(), x[:, -1].max()
+    if lo < 0 or (n is not None and hi >= n):
+        top = f"n={n}" if n is not None else "inf"
+        raise ParameterError(f"{name} must hold cells in [0, {top}); got min {lo}, max {hi}")
+
+
+def _common(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if x.dtype == y.dtype:
+        return x, y
+    return x.astype(np.int64), y.astype(np.int64)
+
+
 def overlaps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Row-wise overlaps ``|x[i] & y[i]|`` of two batches of sorted index rows (int64, ``(count,)``)."""
+    """Row-wise overlaps ``|x[i] & y[i]|`` of two batches of sorted index rows.
+
+    Parameters
+    ----------
+    x, y : ndarray of int, shape (count, a) and (count, b)
+        Rows sorted, of distinct non-negative cells (as from :func:`random_batch`).
+
+    Returns
+    -------
+    ndarray
+        int64, shape ``(count,)``.
+    """
     x = _as_batch(x, "x")
     y = _as_batch(y, "y")
     if x.shape[0] != y.shape[0]:
         raise ParameterError(f"x and y must have the same number of rows; got {x.shape[0]} and {y.shape[0]}")
-    return _overlaps(x, y.astype(x.dtype, copy=False))
+    _check_rows(x, "x")
+    _check_rows(y, "y")
+    return _overlaps(*_common(x, y))
 
 
 def overlap_counts_against(x: np.ndarray, pattern: np.ndarray) -> np.ndarray:
-    """Overlap of every sorted row of ``x`` with one sorted ``pattern`` (int64, ``(count,)``)."""
+    """Overlap of every sorted row of ``x`` with one sorted ``pattern``.
+
+    Parameters
+    ----------
+    x : ndarray of int, shape (count, a)
+        Rows sorted, of distinct non-negative cells.
+    pattern : array_like of int, shape (b,)
+        Sorted distinct non-negative cells.
+
+    Returns
+    -------
+    ndarray
+        int64, shape ``(count,)``.
+    """
     x = _as_batch(x, "x")
-    p = np.ascontiguousarray(pattern, dtype=x.dtype)
-    if p.ndim != 1:
-        raise ParameterError(f"pattern must be 1-D; got shape {p.shape}")
+    p = np.ascontiguousarray(pattern)
+    if p.ndim != 1 or not np.issubdtype(p.dtype, np.integer):
+        raise ParameterError(f"pattern must be a 1-D integer array of sorted cells; got {p.dtype} {p.shape}")
+    _check_rows(x, "x")
+    _check_rows(p[None, :], "pattern")
+    x, p = _common(x, p)
     return _overlaps_against(x, p)
 
 
@@ -198,7 +277,7 @@ def _union_size(x):  # pragma: no cover - compiled
 
 
 def union_size(batch_of_rows: np.ndarray) -> int:
-    """Number of distinct cells active in any row of the batch."""
+    """Number of distinct cells active in any row of a 2-D integer batch (rows in any order)."""
     return int(_union_size(_as_batch(batch_of_rows, "batch_of_rows")))
 
 
@@ -237,12 +316,26 @@ def _swap(batch, n, v, key):  # pragma: no cover - compiled
 def swap_noise(batch: np.ndarray, n: int, v: int, seed: SeedLike = None) -> np.ndarray:
     """Swap noise on every row: ``v`` active cells move to ``v`` distinct inactive cells; a is kept.
 
-    Rows must be sorted and unique (as from :func:`random_batch`); returns new sorted rows.
+    Parameters
+    ----------
+    batch : ndarray of int, shape (count, a)
+        Rows sorted, of distinct cells in ``[0, n)`` (as from :func:`random_batch`).
+    n : int
+        Cells, ``a <= n <= 2**31``.
+    v : int
+        Cells moved per row, ``0 <= v <= min(a, n - a)``.
+    seed : int, SeedSequence, Generator or None
+        Random source.
+
+    Returns
+    -------
+    ndarray
+        New sorted rows, same shape and dtype.
     """
     batch = _as_batch(batch, "batch")
     count, a = batch.shape
-    if int(n) < a:
-        raise ParameterError(f"n must be >= the row length a={a}; got {n}")
-    if not 0 <= int(v) <= min(a, int(n) - a):
-        raise ParameterError(f"v must satisfy 0 <= v <= min(a, n - a) = {min(a, int(n) - a)}; got {v}")
-    return _swap(batch, int(n), int(v), draw_key(as_generator(seed)))
+    n = as_int("n", n, a, MAX_N, f"{MAX_N} = 2**31 (int32 rows)", f"the row length a={a}")
+    v = as_int("v", v, 0, min(a, n - a), f"min(a, n - a) = {min(a, n - a)}")
+    _check_rows(batch, "batch", n)
+    check_memory(2 * batch.nbytes, f"swap_noise on a {count} x {a} batch")
+    return _swap(batch, n, v, draw_key(as_generator(seed)))

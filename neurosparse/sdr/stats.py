@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurosparse.errors import ParameterError
+from neurosparse.sdr._checks import MAX_N, as_int, check_memory
 from neurosparse.sdr.sdr import SDR
 
 __all__ = ["SDRStats"]
@@ -28,13 +29,12 @@ class SDRStats:
     Parameters
     ----------
     n : int
-        Number of cells of every SDR added.
+        Number of cells of every SDR added, ``1 <= n <= 2**31``.
     """
 
     def __init__(self, n: int) -> None:
-        if int(n) <= 0:
-            raise ParameterError(f"n must be > 0; got {n}")
-        self.n = int(n)
+        self.n = as_int("n", n, 1, MAX_N, f"{MAX_N} = 2**31")
+        check_memory(8 * self.n, f"SDRStats(n={self.n})", "its per-cell activation counts take 8 n bytes")
         self.count = 0
         self.activation_counts = np.zeros(self.n, dtype=np.int64)
         self.sparsities: list[float] = []
@@ -44,7 +44,8 @@ class SDRStats:
     def add(self, sdr: SDR) -> SDRStats:
         """Add one SDR; returns self."""
         if not isinstance(sdr, SDR) or sdr.n != self.n:
-            raise ParameterError(f"sdr must be an SDR with n={self.n}")
+            got = f"one with n={sdr.n}" if isinstance(sdr, SDR) else type(sdr).__name__
+            raise ParameterError(f"sdr must be an SDR with n={self.n}; got {got}")
         self.count += 1
         self.activation_counts[sdr.indices] += 1
         self.sparsities.append(sdr.sparsity)

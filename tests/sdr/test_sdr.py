@@ -7,8 +7,8 @@ from neurosparse.errors import ParameterError
 from neurosparse.sdr import SDR
 
 
-def test_indices_are_sorted_unique_int32():
-    x = SDR([5, 1, 5, 3], 10)
+def test_indices_are_sorted_int32():
+    x = SDR([5, 1, 3], 10)  # repeated cells are refused: tests/sdr/test_sdr_validation.py
     assert x.indices.dtype == np.int32
     assert x.indices.tolist() == [1, 3, 5] and x.a == 3 == len(x)
 
