@@ -55,8 +55,7 @@ def check_writable_folder(folder: str | os.PathLike, what: str = "out") -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        err = file_error(exc, folder, f"write into the {what} folder")
-        raise type(err)(str(err), exc.errno, os.fspath(folder)) from exc
+        raise file_error(exc, folder, f"write into the {what} folder") from exc
     return folder
 
 

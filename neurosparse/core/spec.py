@@ -21,6 +21,7 @@ import numpy as np
 from neurosparse.core.connectivity import ConnectionRule
 from neurosparse.core.inputs import CurrentInput, PoissonGroup, SpikeTimes
 from neurosparse.core.models import NeuronModel
+from neurosparse.core.synapse_values import MAX_STEPS
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError
 
@@ -120,10 +121,6 @@ class NetworkSpec:
     def neuron_populations(self) -> dict[str, Population]:
         """The neuron populations (not input groups), in order."""
         return {name: pop for name, pop in self.populations.items() if isinstance(pop, Population)}
-
-
-#: The most steps a duration may span (int64 step counters, with room to add).
-MAX_STEPS = 2**62
 
 
 def whole_steps(name: str, value: float, dt: float) -> int:

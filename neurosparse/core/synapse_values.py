@@ -15,6 +15,8 @@ from neurosparse.errors import ParameterError
 
 #: The largest weight magnitude float32 storage holds.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: The most steps a time may span (int64 step counters, with room to add).
+MAX_STEPS = 2**62
 #: The rounding rules for times that are not whole steps: None refuses them.
 ROUNDING_RULES = (None, "nearest", "down")
 _HINT = ("pass a whole multiple of dt, or Network(..., rounding='nearest') to round to the "
@@ -66,6 +68,10 @@ def time_steps(value, dt: float, what: str, rounding: str | None, *, low: int = 
     """
     arr = np.asarray(as_finite(value, what))
     ratio = arr / dt
+    if np.any(np.abs(ratio) > MAX_STEPS):
+        k = int(np.flatnonzero((np.abs(ratio) > MAX_STEPS).ravel())[0])
+        raise ParameterError(f"{what} must be at most {MAX_STEPS:.3g} steps of dt = {dt:g} s; "
+                             f"got {arr.ravel()[k]:g} s")
     nearest = np.floor(ratio + 0.5 + 1e-6)  # half up, also where 1.5e-4 / 1e-4 = 1.4999...
     whole = np.isclose(ratio, nearest, rtol=1e-9, atol=1e-6)
     if rounding is None:

@@ -57,33 +57,33 @@ def _use_port(port) -> np.ndarray:
     return net.get_state("P", "v")
 
 
-def _use_rule(rule) -> np.ndarray:
-    net = ns.Network(dt=DT, seed=0)
-    _lif_pop(net, {"e": ns.CurrentSynapse(5e-3)})
-    net.add_input("S", ns.PoissonGroup(6, rate=500.0))
-    net.connect("S", "P", "e", rule, weight=1e-10)
-    net.run(20 * DT, progress=False)
-    return net.get_state("P", "v")
-
-
-def _use_input(group) -> np.ndarray:
+def _driven(group, rule, **connect) -> ns.Network:
+    """Four LIF neurons driven through a current port by ``group`` with ``rule``, run 20 steps."""
     net = ns.Network(dt=DT, seed=0)
     _lif_pop(net, {"e": ns.CurrentSynapse(5e-3)})
     net.add_input("S", group)
-    net.connect("S", "P", "e", ns.AllToAll(), weight=1e-10)
+    net.connect("S", "P", "e", rule, **{"weight": 1e-10, **connect})
     net.run(20 * DT, progress=False)
-    return net.get_state("P", "v")
+    return net
+
+
+def _use_rule(rule) -> np.ndarray:
+    return _driven(ns.PoissonGroup(6, rate=500.0), rule).get_state("P", "v")
+
+
+def _use_input(group) -> np.ndarray:
+    return _driven(group, ns.AllToAll()).get_state("P", "v")
 
 
 def _use_stdp(rule) -> np.ndarray:
-    net = ns.Network(dt=DT, seed=0)
-    _lif_pop(net, {"e": ns.CurrentSynapse(5e-3)})
-    net.add_input("S", ns.PoissonGroup(6, rate=800.0))
-    w0 = min(max(0.0, rule.w_min), rule.w_max)
-    net.connect("S", "P", "e", ns.AllToAll(), weight=w0, plasticity=rule)
-    net.run(20 * DT, progress=False)
+    net = _driven(ns.PoissonGroup(6, rate=800.0), ns.AllToAll(),
+                  weight=min(max(0.0, rule.w_min), rule.w_max), plasticity=rule)
     w = np.concatenate([pr.weights for pr in net.projections.values() if pr.weights is not None])
     return np.concatenate([net.get_state("P", "v"), w])
+
+
+def _use_connect(kwargs) -> np.ndarray:
+    return _driven(ns.PoissonGroup(6, rate=500.0), ns.AllToAll(), **kwargs).get_state("P", "v")
 
 
 def _use_current(amplitude) -> np.ndarray:
@@ -139,6 +139,7 @@ def targets() -> list[Target]:
             _dataclass_target(ns.STDP, _use_stdp),
             Target("TimedArray", ("values", "dt"),
                    lambda p, v: (v, 10 * DT) if p == "values" else (np.full(3, 2e-10), v), _use_timed),
+            Target("Network.connect", ("weight", "delay"), lambda p, v: {p: v}, _use_connect),
             Target("Network.add_current", ("amplitude",), lambda p, v: v, _use_current),
             Target("Network", ("dt", "seed", "duration", "threads"), lambda p, v: {p: v},
                    _use_network_run)]
@@ -153,11 +154,11 @@ def warm_up() -> None:
             defaults = {"dt": DT, "seed": 0, "duration": 20 * DT, "threads": 1, "amplitude": 3e-10,
                         "values": np.full(3, 2e-10)}
             value = defaults.get(parameter)
-            if value is None and target.name not in ("Network", "Network.add_current", "TimedArray"):
+            if value is None and target.name not in ("Network", "Network.connect", "Network.add_current", "TimedArray"):
                 continue
             run_case(target, parameter, value)
     for target in targets():
-        if target.name in ("Network", "Network.add_current", "TimedArray"):
+        if target.name in ("Network", "Network.connect", "Network.add_current", "TimedArray"):
             continue
         try:
             target.use(target.build(target.parameters[0], _default(target)))

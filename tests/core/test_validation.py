@@ -271,3 +271,9 @@ def test_a_tiny_connection_probability_builds_instead_of_overflowing():
 def test_durations_beyond_the_step_counters_are_refused():
     with pytest.raises(ns.ParameterError, match=r"duration .* must be at most 4.61e\+18 steps"):
         lif_net().run(1e300)
+
+
+@pytest.mark.parametrize("delay", [1e300, 1e20])
+def test_delays_beyond_the_step_counters_are_refused_at_the_call(delay):
+    with pytest.raises(ns.ParameterError, match=r"delay must be at most 4.61e\+18 steps"):
+        lif_net().connect("P", "P", "e", ns.AllToAll(), weight=1e-12, delay=delay)
