@@ -38,6 +38,26 @@ The counts, per layer (a population, a projection, or a PyTorch layer), are:
     Operations issued but gated (clock/operand gating: the slot takes its cycle, the
     arithmetic is suppressed). 0 unless a gating transform was applied; then the work done
     is ``effective_macs + effective_acs`` and the slots issued are that plus ``gated_ops``.
+``dense_neuron_updates``
+    Membrane updates of a dense implementation: every neuron at every step (``neuron_updates``
+    counts only those whose membrane changed, as NeuroBench's ``MembraneUpdates``).
+``neuron_ops`` / ``dense_neuron_ops``
+    NeuroBench's ``NeuronOperations``: ``neuron_updates`` (resp. ``dense_neuron_updates``)
+    times its table of elementary operations per update for the neuron type and reset
+    mechanism; 0 for neuron types the table lacks.
+
+Every count is a finite whole number >= 0 and every byte figure a finite number >= 0;
+:class:`LayerCounts` and :class:`OpTrace` refuse anything else with a
+:class:`~neurosparse.errors.ParameterError` naming the field (also when a field was changed
+after construction: :meth:`OpTrace.totals` checks again).
+
+Besides the counts, which add over samples, each layer holds two sizes that do not:
+``parameter_bytes``, the bytes of its parameters and constant (persistent) buffers, the same
+whatever the batch; and ``state_bytes``, the bytes of state (membranes, synaptic currents,
+recurrent ``h``/``c``) that **one sample** keeps from step to step. :attr:`OpTrace.parameter_bytes`
+and :attr:`OpTrace.state_bytes` sum them over layers; NeuroBench's ``Footprint`` instead adds the
+state buffers as sized by the last batch run, so it changes with the batch
+(:func:`neurosparse.hardware.torch_count.footprint`).
 
 Per-time-step series (spikes per step of a population, events per step of a projection)
 are kept in ``LayerCounts.per_step`` where the producer has them.
@@ -46,6 +66,7 @@ are kept in ``LayerCounts.per_step`` where the producer has them.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -54,6 +75,7 @@ from typing import Any
 import numpy as np
 
 from neurosparse._io import atomic_write
+from neurosparse.errors import ParameterError
 
 #: The count fields of a layer, in the order tables show them.
 COUNT_FIELDS: tuple[str, ...] = (
@@ -77,7 +99,19 @@ COUNT_FIELDS: tuple[str, ...] = (
     "nonzero_input_ops",
     "nonzero_weight_ops",
     "gated_ops",
+    "dense_neuron_updates",
+    "neuron_ops",
+    "dense_neuron_ops",
 )
+
+#: The count fields holding bytes (finite, >= 0, not necessarily whole); the others count
+#: operations, events or values and must be whole.
+BYTE_FIELDS: tuple[str, ...] = tuple(name for name in COUNT_FIELDS if name.endswith("_bytes_read")
+                                     or name.endswith("_bytes_written"))
+
+#: The static sizes of a layer: whole parameter counts and byte sizes (not summed over samples).
+SIZE_FIELDS: tuple[str, ...] = ("n_params", "n_nonzero_params", "dense_params", "parameter_bytes",
+                                "state_bytes")
 
 
 @dataclass
@@ -98,6 +132,16 @@ class LayerCounts:
         Weights a dense implementation would hold (``n_pre * n_post`` for a projection).
     per_step
         Optional per-time-step series, name -> 1-D array.
+    parameter_bytes
+        Bytes of the layer's parameters and constant buffers (0 when not recorded).
+    state_bytes
+        Bytes of state one sample holds in the layer between steps (0 when not recorded).
+
+    Raises
+    ------
+    ParameterError
+        If a count is negative, not finite or not whole, a byte figure negative or not finite,
+        or a per-step series not a finite 1-D array; the message names the field.
     """
 
     name: str
@@ -126,6 +170,36 @@ class LayerCounts:
     nonzero_input_ops: float = 0.0
     nonzero_weight_ops: float = 0.0
     gated_ops: float = 0.0
+    dense_neuron_updates: float = 0.0
+    neuron_ops: float = 0.0
+    dense_neuron_ops: float = 0.0
+    parameter_bytes: float = 0.0
+    state_bytes: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check every count, size and per-step series (see the class's Raises)."""
+        owner = f"LayerCounts {self.name!r}"
+        for name in COUNT_FIELDS:
+            _check_number(owner, name, getattr(self, name), whole=name not in BYTE_FIELDS)
+        for name in SIZE_FIELDS:
+            _check_number(owner, name, getattr(self, name), whole=not name.endswith("_bytes"))
+        if not isinstance(self.per_step, dict):
+            raise ParameterError(f"{owner}: per_step must be a dict of name -> 1-D array, "
+                                 f"got {type(self.per_step).__name__}")
+        for key, series in self.per_step.items():
+            try:
+                arr = np.asarray(series, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ParameterError(f"{owner}: per_step[{key!r}] must be numbers, got {series!r}") from None
+            if arr.ndim != 1 or not np.all(np.isfinite(arr)):
+                raise ParameterError(f"{owner}: per_step[{key!r}] must be a finite 1-D array, got shape "
+                                     f"{arr.shape}" + ("" if arr.ndim != 1 else " with non-finite values"))
+            if key in COUNT_FIELDS and arr.size and arr.min() < 0:
+                raise ParameterError(f"{owner}: per_step[{key!r}] must be >= 0, got {arr.min():g} at step "
+                                     f"{int(np.argmin(arr))}")
 
     @property
     def activation_sparsity(self) -> float:
@@ -148,15 +222,8 @@ class LayerCounts:
         for key in self.per_step.keys() | other.per_step.keys():
             parts = [s.per_step[key] for s in (self, other) if key in s.per_step]
             per_step[key] = np.concatenate(parts)
-        return LayerCounts(
-            name=self.name,
-            kind=self.kind,
-            n_params=max(self.n_params, other.n_params),
-            n_nonzero_params=max(self.n_nonzero_params, other.n_nonzero_params),
-            dense_params=max(self.dense_params, other.dense_params),
-            per_step=per_step,
-            **merged,
-        )
+        sizes = {name: max(getattr(self, name), getattr(other, name)) for name in SIZE_FIELDS}
+        return LayerCounts(name=self.name, kind=self.kind, per_step=per_step, **sizes, **merged)
 
 
 @dataclass
@@ -179,6 +246,13 @@ class OpTrace:
         Bytes per weight and activation value in the counted byte fields (4 for float32
         PyTorch counts), so that pricing at another precision can rescale them; None when
         the bytes are already those of the hardware (the event core's int32/float32 CSR).
+
+    Raises
+    ------
+    ParameterError
+        If ``n_samples`` or ``n_steps`` is not a whole number >= 1, ``dt`` or ``value_bytes``
+        is not a finite number > 0 (or None), or a layer is not a valid :class:`LayerCounts`
+        stored under its own name.
     """
 
     layers: dict[str, LayerCounts] = field(default_factory=dict)
@@ -188,8 +262,54 @@ class OpTrace:
     source: str = ""
     value_bytes: float | None = None
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the trace's fields and every layer's counts (see the class's Raises)."""
+        for name in ("n_samples", "n_steps"):
+            value = getattr(self, name)
+            _check_number("OpTrace", name, value, whole=True, low=1)
+            setattr(self, name, int(value))
+        for name in ("dt", "value_bytes"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_number("OpTrace", name, value, whole=False, low=0, strict=True)
+        if not isinstance(self.layers, dict):
+            raise ParameterError(f"OpTrace: layers must be a dict of name -> LayerCounts, got "
+                                 f"{type(self.layers).__name__}")
+        for key, layer in self.layers.items():
+            if not isinstance(layer, LayerCounts):
+                raise ParameterError(f"OpTrace: layers[{key!r}] must be a LayerCounts, got "
+                                     f"{type(layer).__name__}")
+            if layer.name != key:
+                raise ParameterError(f"OpTrace: layers[{key!r}] holds the layer named {layer.name!r}; "
+                                     "store each layer under its own name (add_layer does)")
+            layer.validate()
+
+    @property
+    def parameter_bytes(self) -> float:
+        """Bytes of the model's parameters and constant buffers, summed over layers (does not
+        depend on the batch; 0 where the producer did not record it)."""
+        return float(sum(layer.parameter_bytes for layer in self.layers.values()))
+
+    @property
+    def state_bytes(self) -> float:
+        """Bytes of state **one sample** holds between steps, summed over layers (0 where the
+        producer did not record it). The memory a batch needs is ``n`` times this."""
+        return float(sum(layer.state_bytes for layer in self.layers.values()))
+
+    def activation_sparsity_by_layer(self) -> dict[str, float]:
+        """Activation sparsity ``1 - nonzero / activations`` of each layer that produced
+        activations (NeuroBench's ``ActivationSparsityByLayer``, keyed by our layer names)."""
+        return {name: layer.activation_sparsity for name, layer in self.layers.items()
+                if layer.activations > 0}
+
     def add_layer(self, layer: LayerCounts) -> LayerCounts:
         """Add ``layer``, or merge it into the existing layer of the same name."""
+        if not isinstance(layer, LayerCounts):
+            raise ParameterError(f"OpTrace.add_layer needs a LayerCounts, got {type(layer).__name__}")
+        layer.validate()
         if layer.name in self.layers:
             self.layers[layer.name] = self.layers[layer.name] + layer
         else:
@@ -207,19 +327,25 @@ class OpTrace:
             is one sample, so both agree there. Per-time-step figures: divide by
             ``n_steps`` (``synaptic_ops_per_step``) or keep ``per_step`` series.
 
+        Raises
+        ------
+        ParameterError
+            If a field was set to an invalid value since the trace was built.
+
         Returns
         -------
         dict
             Each field of :data:`COUNT_FIELDS`, plus ``activation_sparsity`` (over all
             layers that produced activations) and ``synaptic_ops_per_step``.
         """
+        self.validate()
         out = {name: 0.0 for name in COUNT_FIELDS}
         for layer in self.layers.values():
             for name in COUNT_FIELDS:
                 out[name] += float(getattr(layer, name))
         if per_sample:
             for name in COUNT_FIELDS:
-                out[name] /= max(self.n_samples, 1)
+                out[name] /= self.n_samples
         acts = out["activations"]
         out["activation_sparsity"] = (
             1.0 - out["nonzero_activations"] / acts if acts else float("nan")
@@ -227,7 +353,7 @@ class OpTrace:
         out["membrane_updates"] = out["neuron_updates"]
         out["synaptic_ops_per_step"] = (
             out["effective_acs"] + out["effective_macs"]
-        ) / max(self.n_steps, 1)
+        ) / self.n_steps
         return out
 
     def table(self) -> str:
@@ -290,13 +416,14 @@ class OpTrace:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpTrace:
         """Inverse of :meth:`to_dict`."""
-        trace = cls(n_samples=int(data["n_samples"]), n_steps=int(data["n_steps"]),
+        trace = cls(n_samples=data["n_samples"], n_steps=data["n_steps"],
                     dt=data.get("dt"), source=data.get("source", ""),
                     value_bytes=data.get("value_bytes"))
         for d in data["layers"]:
             d = dict(d)
             per_step = {k: np.asarray(v) for k, v in d.pop("per_step", {}).items()}
             trace.layers[d["name"]] = LayerCounts(per_step=per_step, **d)
+        trace.validate()
         return trace
 
     def save_json(self, path: str | os.PathLike) -> Path:
@@ -309,3 +436,22 @@ class OpTrace:
         """Read a trace written by :meth:`save_json`."""
         with open(path) as fh:
             return cls.from_dict(json.load(fh))
+
+
+def _check_number(owner: str, name: str, value: Any, *, whole: bool, low: float = 0,
+                  strict: bool = False) -> None:
+    """Refuse a count or size that is not a finite real >= ``low`` (> ``low`` when ``strict``),
+    or not whole where it must be, naming ``owner`` and ``name``."""
+    kind = "a whole number" if whole else "a finite number"
+    bound = f"> {low:g}" if strict else f">= {low:g}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"{owner}: {name} must be {kind} {bound}, got {value!r} "
+                             f"({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ParameterError(f"{owner}: {name} must be {kind} {bound}, got {value!r}")
+    if (v <= low) if strict else (v < low):
+        raise ParameterError(f"{owner}: {name} must be {kind} {bound}, got {value!r}")
+    if whole and v != math.floor(v):
+        raise ParameterError(f"{owner}: {name} must be {kind} {bound} (it counts whole things), "
+                             f"got {value!r}")

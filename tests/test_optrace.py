@@ -69,3 +69,82 @@ def test_merge_batches_adds_samples_and_keeps_steps():
     longer.n_steps += 1
     with pytest.raises(ValueError, match="n_steps"):
         a.merge_batches(longer)
+
+
+# ------------------------------------------------------------------ invalid counts
+@pytest.mark.parametrize("field,value,why", [
+    ("dense_ops", -5, ">= 0"), ("effective_acs", float("nan"), ">= 0"),
+    ("spikes", float("inf"), ">= 0"), ("neuron_updates", 2.5, "whole"),
+    ("weight_bytes_read", -1.0, ">= 0"), ("n_params", 3.5, "whole"), ("dense_params", -2, ">= 0"),
+    ("state_bytes", float("nan"), ">= 0"), ("activations", "12", "str"), ("spikes", True, "bool"),
+])
+def test_layer_counts_refuse_invalid_values_naming_the_field(field, value, why):
+    from neurosparse.errors import NeurosparseError
+
+    with pytest.raises(NeurosparseError, match=rf"LayerCounts 'fc1': {field} must be .*{why}"):
+        LayerCounts("fc1", "linear", **{field: value})
+
+
+def test_byte_figures_may_be_fractional_but_counts_must_be_whole():
+    layer = LayerCounts("lif", "population", state_bytes_written=1.5, parameter_bytes=0.5)
+    assert layer.state_bytes_written == 1.5
+    with pytest.raises(ValueError, match="whole"):
+        LayerCounts("lif", "population", spikes=0.5)
+
+
+@pytest.mark.parametrize("field,value", [("n_samples", 0), ("n_samples", -3), ("n_samples", 2.5),
+                                         ("n_steps", 0), ("n_steps", float("nan")), ("dt", 0.0),
+                                         ("dt", float("inf")), ("value_bytes", -4.0)])
+def test_op_trace_refuses_invalid_sizes_naming_the_field_and_range(field, value):
+    from neurosparse.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=rf"OpTrace: {field} must be .*[>]"):
+        OpTrace(**{field: value})
+
+
+def test_totals_refuse_counts_changed_to_invalid_values_after_construction():
+    from neurosparse.errors import ParameterError
+
+    trace = make_trace()
+    trace.layers["fc1"].dense_ops = -5.0  # the defect: totals() returned -5 / n_samples
+    with pytest.raises(ParameterError, match="'fc1': dense_ops must be a whole number >= 0, got -5.0"):
+        trace.totals()
+    trace = make_trace()
+    trace.n_samples = 0
+    with pytest.raises(ParameterError, match="n_samples must be a whole number >= 1"):
+        trace.totals()
+
+
+def test_invalid_per_step_series_and_misfiled_layers_are_refused():
+    from neurosparse.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"per_step\['spikes'\] must be >= 0"):
+        LayerCounts("p", "population", per_step={"spikes": np.array([1.0, -1.0])})
+    with pytest.raises(ParameterError, match=r"per_step\['spikes'\] must be a finite 1-D array"):
+        LayerCounts("p", "population", per_step={"spikes": np.ones((2, 2))})
+    with pytest.raises(ParameterError, match="holds the layer named 'b'"):
+        OpTrace(layers={"a": LayerCounts("b", "linear")})
+    with pytest.raises(ParameterError, match="needs a LayerCounts"):
+        OpTrace().add_layer({"name": "fc"})
+
+
+def test_json_with_a_fractional_sample_count_is_refused_not_truncated(tmp_path):
+    from neurosparse.errors import ParameterError
+
+    data = make_trace().to_dict()
+    data["n_samples"] = 2.5  # int() would have made it 2
+    with pytest.raises(ParameterError, match="n_samples must be a whole number"):
+        OpTrace.from_dict(data)
+
+
+def test_parameter_and_state_bytes_sum_layers_and_do_not_add_over_batches():
+    a = OpTrace(n_samples=2)
+    a.add_layer(LayerCounts("fc", "linear", parameter_bytes=400.0))
+    a.add_layer(LayerCounts("lif", "population", state_bytes=40.0, parameter_bytes=8.0))
+    both = a.merge_batches(a)
+    assert (a.parameter_bytes, a.state_bytes) == (408.0, 40.0)
+    assert (both.parameter_bytes, both.state_bytes) == (408.0, 40.0)  # sizes, not counts
+
+
+def test_activation_sparsity_by_layer_lists_layers_with_activations():
+    assert make_trace().activation_sparsity_by_layer() == {"fc1": pytest.approx(0.75)}
