@@ -122,3 +122,39 @@ def check_outputs(folder: str | os.PathLike) -> dict:
         if not f.is_file() or hashlib.sha256(f.read_bytes()).hexdigest() != info["sha256"]:
             raise CorruptFileError(f"{f} is missing or differs from {path}: the folder mixes runs")
     return manifest
+
+
+def write_run(folder: str | os.PathLike, summary: dict, figures: dict | None = None,
+              extra: dict[str, bytes] | None = None) -> list[Path]:
+    """Write a script's outputs into ``folder`` and its manifest last.
+
+    ``folder`` should have been passed to :func:`begin_outputs` before the run's work, so
+    that an unwritable folder fails first and an interrupted run leaves no manifest.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    summary
+        Written as ``summary.json``.
+    figures
+        File name -> Matplotlib figure, each saved as PNG.
+    extra
+        File name -> bytes, for any other file (tables, ...).
+
+    Returns
+    -------
+    list of Path
+        The files written, the manifest last.
+    """
+    import json
+
+    from neurosparse.viz import save_figure
+
+    folder = Path(folder)
+    written = [save_figure(fig, folder / name) for name, fig in (figures or {}).items()]
+    text = json.dumps(summary, indent=1, default=float).encode()
+    written.append(atomic_write(folder / "summary.json", lambda fh: fh.write(text)))
+    for name, data in (extra or {}).items():
+        written.append(atomic_write(folder / name, lambda fh, d=data: fh.write(d)))
+    return written + [finish_outputs(folder, written)]

@@ -75,6 +75,15 @@ class CorruptFileError(NeurosparseError, ValueError):
     """A file is not what it claims to be (not a neurosparse file, or damaged)."""
 
 
+class NeurosparseWarning(UserWarning):
+    """Base class of the warnings neurosparse issues on purpose."""
+
+
+class CoarseTimeStepWarning(NeurosparseWarning):
+    """The time step is too coarse for a time constant of the model: the run is valid but
+    its spike times and rates drift from the continuous-time dynamics."""
+
+
 def file_error(exc: OSError, path: str | os.PathLike, action: str) -> FileError:
     """The :class:`FileError` subclass matching ``exc`` for ``action`` (``"write"``, ...) on
     ``path``, with a message that says what to do."""

@@ -31,7 +31,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.sdr.montecarlo import false_match_rate
 from neurosparse.sdr.theory import false_match_probability
-from neurosparse.viz import save_figure
 
 # authors' published values, numenta/htmresearch projects/sdr_paper (plot_effect_of_n.py lists),
 # at n = 300, 500, 700; s = 24, theta = 12. Key: the curve label used in this script.
@@ -232,9 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         args.trials, args.mc_min_p, args.mc_max_a = 100_000, 1e-4, 1000
     _check(p, args)
     ns = list(range(args.n_min, args.n_max + 1, args.n_step))
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(ns, args.actives, args.s, args.theta, args.trials, args.seed, args.mc_min_p, args.mc_max_a)
-    save_figure(figure(summary), args.out / "false_match_vs_n.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"false_match_vs_n.png": figure(summary)})
     n_mc = sum(len(c.get("mc", [])) for c in summary["curves"])
     print(f"wrote {args.out}/false_match_vs_n.png and summary.json "
           f"({len(ns)} n values, {n_mc} Monte Carlo points)")

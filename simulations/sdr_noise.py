@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.sdr.montecarlo import false_negative_rate
 from neurosparse.sdr.theory import false_negative_probability
-from neurosparse.viz import save_figure
 
 # authors' published values, numenta/htmresearch projects/sdr_paper (plot_noise_results.py):
 # (theta, v) -> their theory value at a = 128, s = 30.
@@ -136,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--vs must lie in [0, min(--a, --n - --a) = {min(args.a, args.n - args.a)}], got {vs}")
     if args.trials < 0:
         p.error(f"--trials must be >= 0, got {args.trials}")
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(args.a, args.s, args.thetas, vs, args.n, args.trials, args.seed)
-    save_figure(figure(summary), args.out / "noise.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"noise.png": figure(summary)})
     print(f"wrote {args.out}/noise.png and summary.json")
     return 0
 

@@ -23,7 +23,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.sdr.montecarlo import false_match_rate
 from neurosparse.sdr.theory import false_match_probability
-from neurosparse.viz import save_figure
 
 PAPER_CURVES: tuple[tuple[int, int], ...] = ((32, 2000), (32, 4000), (512, 16000), (4000, 16000))
 # authors' published values, numenta/htmresearch projects/sdr_paper (plot_effect_of_s.py lists):
@@ -191,11 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.mc_min_p <= 1:
         p.error(f"--mc-min-p must lie in (0, 1], got {args.mc_min_p}")
     ss = list(range(2, args.s_max + 1, 2))
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(pairs, ss, args.grid_n, args.grid_a, args.grid_s_max, args.trials, args.seed,
                   args.mc_min_p, args.mc_max_a)
-    save_figure(figure_vs_s(summary), args.out / "false_match_vs_s.png")
-    save_figure(figure_theta_s(summary), args.out / "false_match_theta_s.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"false_match_vs_s.png": figure_vs_s(summary),
+                                  "false_match_theta_s.png": figure_theta_s(summary)})
     print(f"wrote {args.out}/false_match_vs_s.png, false_match_theta_s.png and summary.json")
     return 0
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.sdr.theory import (
     PAPER_THRESHOLD_GRID,
     PUBLISHED_TABLE_N_VALUES,
@@ -43,7 +42,6 @@ from neurosparse.sdr.theory import (
     optimal_threshold,
     threshold_error_statistics,
 )
-from neurosparse.viz import save_figure
 
 # authors' published values, numenta/htmresearch projects/sdr_paper (plot_optimal_threshold.py):
 # the median false-positive error for theta = 3..24, printed to 3 significant digits.
@@ -185,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--target must lie in (0, 1), got {args.target}")
     if not 0 <= args.noise <= 1:
         p.error(f"--noise must lie in [0, 1], got {args.noise}")
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(args.n_values, args.sparsities, args.s_values, args.thetas, args.target, args.noise)
-    save_figure(figure(summary), args.out / "threshold.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"threshold.png": figure(summary)})
     print(f"wrote {args.out}/threshold.png and summary.json; predicted theta = {summary['predicted_theta']}")
     return 0
 

@@ -25,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -35,10 +34,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.sdr.montecarlo import union_false_match_rate
 from neurosparse.sdr.theory import union_false_match_probability, union_size_distribution
-from neurosparse.viz import save_figure
 
 # authors' published values, numenta/htmresearch projects/sdr_paper (sdr_paper_unions.py output):
 # n -> {M: false-match probability}, a = 200, s = 25, theta = 15.
@@ -173,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--trials must be >= 0, got {args.trials}")
     if not 0 < args.mc_min_p <= 0.5:
         p.error(f"--mc-min-p must lie in (0, 0.5], got {args.mc_min_p}")
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(args.ns, args.a, args.s, args.theta, list(range(1, args.m_max + 1)), args.trials, args.seed,
                   args.mc_min_p)
-    save_figure(figure(summary), args.out / "unions.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"unions.png": figure(summary)})
     print(f"wrote {args.out}/unions.png and summary.json "
           f"(exact method: {summary['exact_method_seconds']:.2f} s)")
     return 0

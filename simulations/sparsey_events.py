@@ -21,7 +21,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,10 +29,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.data.action_videos import ACTIONS, action_videos
 from neurosparse.sparsey import LevelSpec, MacParams, Sparsey
-from neurosparse.viz import save_figure
 
 SIDE = 16
 
@@ -147,10 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.full:
         args.train, args.test = 100, 100
     noises = [0.0, 0.01, 0.02, 0.05, 0.1]
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(args.train, args.test, noises, args.frames, args.readout, args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_figure(plot(summary), args.out / "events.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"events.png": plot(summary)})
     print(f"trained on {args.train * len(ACTIONS)} videos in {summary['train_seconds']:.2f} s (one pass)")
     print("noise | Sparsey | 1-NN raw video | 1-NN last frame")
     for r in summary["rows"]:

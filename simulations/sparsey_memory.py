@@ -29,7 +29,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,10 +37,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse.sdr.batch import random_batch, swap_noise
 from neurosparse.sparsey import LevelSpec, MacParams, Sparsey
-from neurosparse.viz import save_figure
 
 SIDE = 12
 VARIANTS = {
@@ -261,10 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         args.items = 50
         args.n_values = [10, 20, 30, 40, 50, 60, 80, 120, 160, 320, 640]
     noises = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0]
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(args.Q, args.K, args.a, args.items, noises, args.n_values, args.noise, args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_figure(plot(summary), args.out / "memory.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"memory.png": plot(summary)})
     st = summary["storage"]
     print(
         f"stored {st['n_items']} items once: {100 * st['exact_reactivation']:.0f}% reactivated exactly; "

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,10 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from neurosparse._io import atomic_write
+from neurosparse._io import begin_outputs, write_run
 from neurosparse._seed import as_generator
 from neurosparse.sparsey import LevelSpec, MacParams, Sparsey
 from neurosparse.sparsey.recall import recall_sequence
-from neurosparse.viz import save_figure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sparsey_memory import SIDE, random_patterns  # noqa: E402  (sibling script)
@@ -170,10 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.full:
         args.sequences, args.length, args.alphabet = 12, 8, 10
+    begin_outputs(args.out)  # an unwritable folder fails now, not after the run
     summary = run(args.Q, args.K, args.a, args.sequences, args.length, args.alphabet, args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_figure(plot(summary), args.out / "sequences.png")
-    atomic_write(args.out / "summary.json", lambda fh: fh.write(json.dumps(summary, indent=1).encode()))
+    write_run(args.out, summary, {"sequences.png": plot(summary)})
     r = summary["with H"]
     print(
         f"same item in different contexts: code overlap {r['context_overlap']:.2f} with H, "

@@ -44,6 +44,7 @@ from neurosparse.core.spec import (
 )
 from neurosparse.core.synapse_values import check_rounding, check_weights, time_steps
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
+from neurosparse.core.time_step import population_time_scales, stdp_time_scales, warn_if_coarse
 from neurosparse.errors import DivergenceError, ParameterError, UnknownNameError
 
 WeightLike = float | np.ndarray | Callable[[np.random.Generator, int], np.ndarray]
@@ -130,6 +131,8 @@ class Network:
             if pname in model.state_variables:
                 raise ParameterError(f"port name {pname!r} clashes with the state variable "
                                      f"{pname!r} of {type(model).__name__}")
+        warn_if_coarse(f"population {name!r} ({type(model).__name__})",
+                       population_time_scales(model, ports), self.dt)
         pop = Population(name, n, model, ports)
         self._populations[name] = pop
         return pop
@@ -232,6 +235,9 @@ class Network:
             raise ParameterError(f"rule must be a connection rule, got {type(rule).__name__}")
         if plasticity is not None and not isinstance(plasticity, STDP):
             raise ParameterError(f"plasticity must be an STDP rule or None, got {type(plasticity).__name__}")
+        if plasticity is not None:
+            warn_if_coarse(f"the STDP rule of {source!r} -> {target!r}", stdp_time_scales(plasticity),
+                           self.dt)
         has_rule_weight = ((isinstance(rule, FromArrays) and rule.weight is not None)
                            or isinstance(rule, FromSparse))
         if weight is None and not has_rule_weight:

@@ -56,7 +56,7 @@ from matplotlib.figure import Figure
 from torch import nn
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import atomic_write, begin_outputs, finish_outputs
 from neurosparse.data import moving_digits
 from neurosparse.errors import NeurosparseError, ParameterError
 from neurosparse.hardware.delta import delta_counts, delta_encode
@@ -523,10 +523,12 @@ def main(argv: list[str] | None = None) -> int:
                         source=args.source, speed=args.speed, epochs=args.epochs,
                         finetune_epochs=args.finetune_epochs, quant_levels=args.quant_levels,
                         sparsity_weight=args.sparsity_weight, seed=args.seed, threads=args.threads)
+        begin_outputs(args.out)  # an unwritable folder fails now, not after training
         run = run_experiment(config)
     except NeurosparseError as exc:
         parser.error(str(exc))
     written = write_outputs(run, args.out)
+    finish_outputs(args.out, list(written.values()))
     for name, r in run["results"].items():
         macs = r["macs"]
         print(f"{name:>9s}: accuracy {r['accuracy']:.3f}  activation sparsity "

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from neurosparse._io import atomic_write
+from neurosparse._io import atomic_write, begin_outputs, finish_outputs
 from neurosparse.data import (
     bin_events,
     digit_images,
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.full:
         args.tasks, args.seeds, args.sparsity = [*STATIC, *TEMPORAL], [0, 1, 2, 3, 4], [0.0, 0.1]
     torch.set_num_threads(args.threads)
-    args.out.mkdir(parents=True, exist_ok=True)
+    begin_outputs(args.out)  # an unwritable folder fails now, not after training
     log = args.out / "results.jsonl"
     rows: list[dict[str, Any]] = []
     jobs = [(t, n, T, d, s, lam) for t in args.tasks for lam in args.sparsity for T in args.steps
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "summary": summary}, indent=1).encode()))
     table = markdown(summary)
     atomic_write(args.out / "table.md", lambda fh: fh.write((table + "\n").encode()))
+    finish_outputs(args.out, [args.out / "summary.json", args.out / "table.md", log])
     print(table)
     return 0
 

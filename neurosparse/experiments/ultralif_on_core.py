@@ -42,7 +42,7 @@ import torch
 from tqdm import tqdm
 
 import neurosparse.hardware as hw
-from neurosparse._io import atomic_write
+from neurosparse._io import atomic_write, begin_outputs, finish_outputs
 from neurosparse.snn.classifier import evaluate, spread, train_classifier
 from neurosparse.snn.on_core import run_on_core
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     cmp = _compare_module()
-    args.out.mkdir(parents=True, exist_ok=True)
+    begin_outputs(args.out)  # an unwritable folder fails now, not after training
     log = args.out / "results.jsonl"
     jobs = [(t, T, d, lam, s) for t in args.tasks for T in args.steps for d in args.depths
             for lam in args.sparsity for s in args.seeds]
@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         indent=1).encode()))
     table = markdown(summary)
     atomic_write(args.out / "table.md", lambda fh: fh.write((table + "\n").encode()))
+    finish_outputs(args.out, [args.out / "summary.json", args.out / "table.md", log])
     print(table)
     return 0
 

@@ -16,7 +16,17 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from neurosparse.core.models.base import ModelStep, NeuronModel, as_column, check_below, refractory_steps
+from neurosparse.core.models.base import (
+    EULER_RATIO,
+    EXACT_RATIO,
+    ModelStep,
+    NeuronModel,
+    TimeScale,
+    as_column,
+    check_below,
+    refractory_steps,
+    smallest,
+)
 from neurosparse.core.models.lif import above_threshold
 
 
@@ -103,6 +113,11 @@ class AdaptiveLIF(NeuronModel):
             p_ww=as_column(np.exp(-dt / np.asarray(self.tau_w, dtype=np.float64))),
             a=as_column(self.a), b=as_column(self.b), h=float(dt), v_th=as_column(self.v_th),
             v_reset=as_column(self.v_reset), ref_steps=as_column(refractory_steps(self.t_ref, dt)))
+
+    def time_scales(self, port_kinds: list[int]) -> tuple[TimeScale, ...]:
+        how = "by exponential Euler"
+        return (TimeScale("tau_m", smallest(self.tau_m), EXACT_RATIO, how),
+                TimeScale("tau_w", smallest(self.tau_w), EULER_RATIO, how + " with v held"))
 
     def initial_v(self) -> float | np.ndarray:
         return self.v_rest

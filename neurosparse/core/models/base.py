@@ -90,6 +90,25 @@ def keep_u(v, u, c):
     return c.v_reset, u
 
 
+#: The largest ``dt / tau`` at which a decay integrated exactly is still resolved: beyond
+#: it the variable forgets its state within one step and threshold crossings inside a
+#: step are missed.
+EXACT_RATIO = 1.0
+#: The same for dynamics integrated by (forward or exponential) Euler, whose error per step
+#: grows with ``dt / tau``: at 0.2 an Izhikevich neuron's rate is within 1-2 % of its
+#: converged value, at 1.2 it is 8 % low (measured, tests/core/test_time_step.py).
+EULER_RATIO = 0.2
+
+
+class TimeScale(NamedTuple):
+    """A time scale of a model's dynamics and the coarsest step that resolves it."""
+
+    name: str  #: the parameter or quantity, e.g. ``"tau_m"``
+    seconds: float  #: its value (the smallest over a heterogeneous population)
+    max_ratio: float  #: the largest ``dt / seconds`` that still resolves it
+    integrator: str  #: how it is integrated: ``"exactly"``, ``"by forward Euler"``, ...
+
+
 class NeuronModel:
     """Base class of the neuron models; subclasses are frozen dataclasses.
 
@@ -128,6 +147,16 @@ class NeuronModel:
         """Default initial membrane potential."""
         raise NotImplementedError
 
+    def time_scales(self, port_kinds: list[int]) -> tuple[TimeScale, ...]:
+        """The time scales of the membrane dynamics that a step must resolve, with these
+        port kinds; none for discrete-time maps, whose ``dt`` only sets the clock."""
+        return ()
+
+    def integrates_ports_exactly(self, port_kinds: list[int]) -> bool:
+        """Whether a step with these port kinds integrates the ports' exponential decays
+        exactly (else they are held over a step, an Euler error of order ``dt / tau_s``)."""
+        return False
+
     # -- validation shared by the subclasses
     def heterogeneous_size(self) -> int | None:
         """The per-neuron array length shared by array parameters, or None if all scalar."""
@@ -161,6 +190,11 @@ def check_below(model: str, low_name: str, low, high_name: str, high) -> None:
     if np.any(np.asarray(low) >= np.asarray(high)):
         raise ParameterError(f"{model}: {low_name} must be below {high_name} (got {low_name}={low!r}, "
                              f"{high_name}={high!r})")
+
+
+def smallest(value) -> float:
+    """The smallest value of a scalar or per-neuron parameter, as a float."""
+    return float(np.min(np.asarray(value, dtype=np.float64)))
 
 
 def as_column(value) -> np.ndarray | float:

@@ -103,5 +103,8 @@ class IF(NeuronModel):
             return 1.0
         return tau_s * -np.expm1(-dt / tau_s) if tau_s > 0 else 0.0
 
+    def integrates_ports_exactly(self, port_kinds: list[int]) -> bool:
+        return self.step(port_kinds) is EXACT
+
     def initial_v(self) -> float | np.ndarray:
         return self.v_init

@@ -16,7 +16,16 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from neurosparse.core.models.base import ModelStep, NeuronModel, as_column, check_below, refractory_steps
+from neurosparse.core.models.base import (
+    EULER_RATIO,
+    ModelStep,
+    NeuronModel,
+    TimeScale,
+    as_column,
+    check_below,
+    refractory_steps,
+    smallest,
+)
 
 
 class IzhikevichConstants(NamedTuple):
@@ -120,6 +129,16 @@ class Izhikevich(NeuronModel):
             a=as_column(self.a), b=as_column(self.b), d=as_column(self.d), h=float(dt),
             v_peak=as_column(self.v_peak), v_reset=as_column(self.c),
             ref_steps=as_column(refractory_steps(self.t_ref, dt)))
+
+    def time_scales(self, port_kinds: list[int]) -> tuple[TimeScale, ...]:
+        # v's linearised rate k (2 v - v_r - v_t) / c_m is fastest at the spike cut-off
+        slope = np.maximum(np.abs(2 * np.asarray(self.v_peak) - self.v_r - self.v_t),
+                           np.asarray(self.v_t) - self.v_r)
+        upstroke = np.asarray(self.c_m) / (np.asarray(self.k) * slope)
+        how = "by forward Euler"
+        return (TimeScale("the upstroke c_m / (k (2 v_peak - v_r - v_t))", smallest(upstroke),
+                          EULER_RATIO, how),
+                TimeScale("the recovery time 1 / a", smallest(1.0 / np.asarray(self.a)), EULER_RATIO, how))
 
     def initial_v(self) -> float | np.ndarray:
         return self.v_r

@@ -22,12 +22,15 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from neurosparse.core.models.base import (
+    EXACT_RATIO,
     ModelStep,
     NeuronModel,
+    TimeScale,
     as_column,
     check_below,
     keep_u,
     refractory_steps,
+    smallest,
 )
 from neurosparse.core.synapses import PORT_CONDUCTANCE
 
@@ -123,6 +126,13 @@ class LIF(NeuronModel):
 
     def port_coupling(self, step: ModelStep, tau_s: float, dt: float) -> float | np.ndarray:
         return exact_current_coupling(tau_s, self.tau_m, dt) if step is EXACT else 1.0
+
+    def time_scales(self, port_kinds: list[int]) -> tuple[TimeScale, ...]:
+        how = "exactly" if self.step(port_kinds) is EXACT else "by exponential Euler"
+        return (TimeScale("tau_m", smallest(self.tau_m), EXACT_RATIO, how),)
+
+    def integrates_ports_exactly(self, port_kinds: list[int]) -> bool:
+        return self.step(port_kinds) is EXACT
 
     def initial_v(self) -> float | np.ndarray:
         return self.v_rest

@@ -20,12 +20,15 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from neurosparse.core.models.base import (
+    EULER_RATIO,
     ModelStep,
     NeuronModel,
+    TimeScale,
     as_column,
     check_below,
     keep_u,
     refractory_steps,
+    smallest,
 )
 
 
@@ -123,6 +126,14 @@ class QIF(NeuronModel):
             r_m=as_column(self.r_m), h_over_tau=as_column(dt / np.asarray(self.tau_m, dtype=np.float64)),
             v_peak=as_column(self.v_peak), v_reset=as_column(self.v_reset),
             ref_steps=as_column(refractory_steps(self.t_ref, dt)))
+
+    def time_scales(self, port_kinds: list[int]) -> tuple[TimeScale, ...]:
+        # v's linearised rate a (2 v - v_rest - v_c) / tau_m is fastest at the spike cut-off
+        slope = np.maximum(np.abs(2 * np.asarray(self.v_peak) - self.v_rest - self.v_c),
+                           np.asarray(self.v_c) - self.v_rest)
+        upstroke = np.asarray(self.tau_m) / (np.asarray(self.a) * slope)
+        return (TimeScale("the upstroke tau_m / (a (2 v_peak - v_rest - v_c))", smallest(upstroke),
+                          EULER_RATIO, "by forward Euler"),)
 
     def initial_v(self) -> float | np.ndarray:
         return self.v_rest
