@@ -46,7 +46,9 @@ The counts, per layer (a population, a projection, or a PyTorch layer), are:
     times its table of elementary operations per update for the neuron type and reset
     mechanism; 0 for neuron types the table lacks.
 
-Every count is a finite whole number >= 0 and every byte figure a finite number >= 0;
+Every count and byte figure is a finite number >= 0 (counts may be fractional: expected
+counts, such as the core's events on non-zero synapses when spikes were not recorded, or a
+workload built from published rates), and parameter counts are whole;
 :class:`LayerCounts` and :class:`OpTrace` refuse anything else with a
 :class:`~neurosparse.errors.ParameterError` naming the field (also when a field was changed
 after construction: :meth:`OpTrace.totals` checks again).
@@ -104,10 +106,13 @@ COUNT_FIELDS: tuple[str, ...] = (
     "dense_neuron_ops",
 )
 
-#: The count fields holding bytes (finite, >= 0, not necessarily whole); the others count
-#: operations, events or values and must be whole.
+#: The count fields holding bytes; the others count operations, events or values. Both are
+#: finite and >= 0, and may be fractional (expected counts).
 BYTE_FIELDS: tuple[str, ...] = tuple(name for name in COUNT_FIELDS if name.endswith("_bytes_read")
                                      or name.endswith("_bytes_written"))
+
+#: How a trace's counts were made (:attr:`OpTrace.convention`).
+CONVENTIONS: tuple[str, ...] = ("neurosparse", "neurobench")
 
 #: The static sizes of a layer: whole parameter counts and byte sizes (not summed over samples).
 SIZE_FIELDS: tuple[str, ...] = ("n_params", "n_nonzero_params", "dense_params", "parameter_bytes",
@@ -183,7 +188,7 @@ class LayerCounts:
         """Check every count, size and per-step series (see the class's Raises)."""
         owner = f"LayerCounts {self.name!r}"
         for name in COUNT_FIELDS:
-            _check_number(owner, name, getattr(self, name), whole=name not in BYTE_FIELDS)
+            _check_number(owner, name, getattr(self, name), whole=False)
         for name in SIZE_FIELDS:
             _check_number(owner, name, getattr(self, name), whole=not name.endswith("_bytes"))
         if not isinstance(self.per_step, dict):
@@ -246,6 +251,10 @@ class OpTrace:
         Bytes per weight and activation value in the counted byte fields (4 for float32
         PyTorch counts), so that pricing at another precision can rescale them; None when
         the bytes are already those of the hardware (the event core's int32/float32 CSR).
+    convention
+        How the counts were made: ``"neurosparse"`` (as hardware executes the model; the
+        default) or ``"neurobench"`` (NeuroBench 2.3's definitions exactly, e.g. convolution
+        padding left out of ``dense_ops``: ``count(..., neurobench=True)``).
 
     Raises
     ------
@@ -261,6 +270,7 @@ class OpTrace:
     dt: float | None = None
     source: str = ""
     value_bytes: float | None = None
+    convention: str = "neurosparse"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -275,6 +285,9 @@ class OpTrace:
             value = getattr(self, name)
             if value is not None:
                 _check_number("OpTrace", name, value, whole=False, low=0, strict=True)
+        if self.convention not in CONVENTIONS:
+            raise ParameterError(f"OpTrace: convention must be one of {', '.join(CONVENTIONS)}, got "
+                                 f"{self.convention!r}")
         if not isinstance(self.layers, dict):
             raise ParameterError(f"OpTrace: layers must be a dict of name -> LayerCounts, got "
                                  f"{type(self.layers).__name__}")
@@ -371,9 +384,10 @@ class OpTrace:
         """Concatenate two runs of the same model (counts add, per-step series append)."""
         if self.dt != other.dt:
             raise ValueError(f"cannot add traces with different dt ({self.dt} and {other.dt})")
+        _same_convention(self, other)
         out = OpTrace(n_samples=self.n_samples, n_steps=self.n_steps + other.n_steps,
                       dt=self.dt, source=self.source or other.source,
-                      value_bytes=self.value_bytes or other.value_bytes)
+                      value_bytes=self.value_bytes or other.value_bytes, convention=self.convention)
         for layer in list(self.layers.values()) + list(other.layers.values()):
             out.add_layer(LayerCounts(**{**asdict(layer), "per_step": dict(layer.per_step)}))
         return out
@@ -388,9 +402,10 @@ class OpTrace:
         if self.dt != other.dt or self.n_steps != other.n_steps:
             raise ValueError("merge_batches needs traces with the same dt and n_steps, got "
                              f"dt {self.dt}/{other.dt}, n_steps {self.n_steps}/{other.n_steps}")
+        _same_convention(self, other)
         out = OpTrace(n_samples=self.n_samples + other.n_samples, n_steps=self.n_steps,
                       dt=self.dt, source=self.source or other.source,
-                      value_bytes=self.value_bytes or other.value_bytes)
+                      value_bytes=self.value_bytes or other.value_bytes, convention=self.convention)
         for layer in list(self.layers.values()) + list(other.layers.values()):
             series = {k: np.asarray(v, dtype=float) for k, v in layer.per_step.items()}
             if layer.name in out.layers:
@@ -411,14 +426,15 @@ class OpTrace:
             d["per_step"] = {k: np.asarray(v).tolist() for k, v in layer.per_step.items()}
             layers.append(d)
         return {"n_samples": self.n_samples, "n_steps": self.n_steps, "dt": self.dt,
-                "source": self.source, "value_bytes": self.value_bytes, "layers": layers}
+                "source": self.source, "value_bytes": self.value_bytes, "convention": self.convention,
+                "layers": layers}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpTrace:
         """Inverse of :meth:`to_dict`."""
         trace = cls(n_samples=data["n_samples"], n_steps=data["n_steps"],
                     dt=data.get("dt"), source=data.get("source", ""),
-                    value_bytes=data.get("value_bytes"))
+                    value_bytes=data.get("value_bytes"), convention=data.get("convention", "neurosparse"))
         for d in data["layers"]:
             d = dict(d)
             per_step = {k: np.asarray(v) for k, v in d.pop("per_step", {}).items()}
@@ -436,6 +452,12 @@ class OpTrace:
         """Read a trace written by :meth:`save_json`."""
         with open(path) as fh:
             return cls.from_dict(json.load(fh))
+
+
+def _same_convention(a: OpTrace, b: OpTrace) -> None:
+    if a.convention != b.convention:
+        raise ValueError(f"cannot combine a {a.convention!r} trace with a {b.convention!r} one (counted "
+                         "under different definitions)")
 
 
 def _check_number(owner: str, name: str, value: Any, *, whole: bool, low: float = 0,

@@ -74,7 +74,7 @@ def test_merge_batches_adds_samples_and_keeps_steps():
 # ------------------------------------------------------------------ invalid counts
 @pytest.mark.parametrize("field,value,why", [
     ("dense_ops", -5, ">= 0"), ("effective_acs", float("nan"), ">= 0"),
-    ("spikes", float("inf"), ">= 0"), ("neuron_updates", 2.5, "whole"),
+    ("spikes", float("inf"), ">= 0"), ("neuron_updates", -2.5, ">= 0"),
     ("weight_bytes_read", -1.0, ">= 0"), ("n_params", 3.5, "whole"), ("dense_params", -2, ">= 0"),
     ("state_bytes", float("nan"), ">= 0"), ("activations", "12", "str"), ("spikes", True, "bool"),
 ])
@@ -85,11 +85,11 @@ def test_layer_counts_refuse_invalid_values_naming_the_field(field, value, why):
         LayerCounts("fc1", "linear", **{field: value})
 
 
-def test_byte_figures_may_be_fractional_but_counts_must_be_whole():
-    layer = LayerCounts("lif", "population", state_bytes_written=1.5, parameter_bytes=0.5)
-    assert layer.state_bytes_written == 1.5
+def test_counts_may_be_expected_values_but_parameter_counts_must_be_whole():
+    layer = LayerCounts("lif", "population", state_bytes_written=1.5, parameter_bytes=0.5, spikes=0.5)
+    assert layer.state_bytes_written == 1.5 and layer.spikes == 0.5  # an expected count
     with pytest.raises(ValueError, match="whole"):
-        LayerCounts("lif", "population", spikes=0.5)
+        LayerCounts("lif", "population", n_params=0.5)
 
 
 @pytest.mark.parametrize("field,value", [("n_samples", 0), ("n_samples", -3), ("n_samples", 2.5),
@@ -107,7 +107,7 @@ def test_totals_refuse_counts_changed_to_invalid_values_after_construction():
 
     trace = make_trace()
     trace.layers["fc1"].dense_ops = -5.0  # the defect: totals() returned -5 / n_samples
-    with pytest.raises(ParameterError, match="'fc1': dense_ops must be a whole number >= 0, got -5.0"):
+    with pytest.raises(ParameterError, match="'fc1': dense_ops must be a finite number >= 0, got -5.0"):
         trace.totals()
     trace = make_trace()
     trace.n_samples = 0
