@@ -1,4 +1,5 @@
-"""Small checks shared by the parameter dataclasses: each raises ParameterError naming the field."""
+"""Small checks shared by the parameter dataclasses: each raises ParameterError naming the field;
+:func:`check_memory` raises InsufficientMemoryError, before allocating, with the size needed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from neurosparse.errors import ParameterError
+from neurosparse.errors import InsufficientMemoryError, ParameterError
 
 ArrayLike = Any
 
@@ -65,16 +66,34 @@ def check_length(name: str, value: ArrayLike, n: int) -> None:
         raise ParameterError(f"{name} has {arr.shape[0]} values but the population has {n} neurons")
 
 
-def as_count(name: str, value: Any, *, low: int = 0) -> int:
-    """Return ``value`` as an int >= ``low``; reject floats with a fractional part and bools."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+def as_count(name: str, value: Any, *, low: int = 0, high: int | None = None,
+             why: str = "") -> int:
+    """Return ``value`` as an int in ``[low, high]``; reject floats with a fractional part and bools.
+
+    ``why`` says where the upper bound comes from (``"indices are int32"``) in the message.
+    """
+    allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+    allowed += f" ({why})" if why and high is not None else ""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
             value = int(value)
         else:
-            raise ParameterError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ParameterError(f"{name} must be an integer >= {low}, got {value}")
+            raise ParameterError(f"{name} must be {allowed}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ParameterError(f"{name} must be {allowed}, got {value}")
     return int(value)
+
+
+def as_int_array(name: str, values: Any) -> np.ndarray:
+    """``values`` as a 1-D int64 array; only integer arrays pass (an empty list too): floats,
+    booleans, strings, scalars and ragged lists raise ParameterError naming ``name``."""
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a 1-D integer array, got {values!r:.80}") from None
+    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+        raise ParameterError(f"{name} must be a 1-D integer array, got {arr.dtype} of shape {arr.shape}")
+    return arr.astype(np.int64)
 
 
 def _range_text(low: float | None, high: float | None, low_inclusive: bool) -> str:
@@ -88,3 +107,33 @@ def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
         return f"{float(arr):g}"
     idx = int(np.flatnonzero(bad)[0])
     return f"{arr[idx]:g} at index {idx}"
+
+
+_SMALL_BYTES = 64 * 2**20  # allocations below this are never checked against the free memory
+
+
+def describe_bytes(nbytes: float) -> str:
+    """``nbytes`` in the largest binary unit that keeps it >= 1 (``1.50 GiB``)."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= size:
+            return f"{nbytes / size:.2f} {unit}"
+    return f"{int(nbytes)} B"
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process now (psutil)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def check_memory(nbytes: float, what: str, hint: str = "") -> None:
+    """Raise InsufficientMemoryError, before allocating, when ``nbytes`` would not fit in 90 % of
+    the available memory; ``what`` names the call and the parameters that set the size
+    (``"moving_digits(n_videos=10**6, ...)"``) and ``hint`` says how to ask for less."""
+    if nbytes < _SMALL_BYTES:
+        return
+    avail = available_memory()
+    if nbytes > 0.9 * avail:
+        raise InsufficientMemoryError(f"{what} needs about {describe_bytes(nbytes)} but only "
+                                      f"{describe_bytes(avail)} is available" + (f"; {hint}" if hint else ""))

@@ -15,9 +15,14 @@ A recipe is a TOML file::
     [pricing]
     targets = ["loihi", "spinnaker2", "cpu"]   # catalog names or paths to target TOML files
     modes = ["event", "dense"]                 # how the counts are executed (see estimate);
-                                               # "variant": each variant's own name
+                                               # "variant": each variant's own name (delta_video)
     target_modes = { cpu = ["dense"] }         # optional: other modes for some targets
-    precision = "fp32"
+    precision = "fp32"                         # refused for a target that lacks it, so:
+    target_precision = { eyeriss_v2 = "int8" } # optional: another precision for some targets
+    static = "chips"           # static power of whole chips ("chips") or of the share of cores
+                               # the model occupies ("occupied"); see hardware.latency
+    batch_size = 1             # optional: samples per forward pass on a GPU (default: the
+                               # model's batch_size / inference_batch, else 1)
     convention = true          # also price with the E_MAC = 4.6 pJ / E_AC = 0.9 pJ convention
 
     [breakeven]                # optional: spike rate where an SNN layer stops beating the ANN
@@ -43,6 +48,8 @@ Model kinds (each returns one or more named OpTraces, "variants"):
   them and as the event core runs them (needs the ``snn`` extra).
 * ``optrace``: a saved OpTrace JSON (``path``), to price any model's counts.
 
+:func:`~neurosparse.recipe.load_recipe` validates the whole recipe before anything runs (every
+key, target, mode, precision per target and model option; see :mod:`neurosparse.recipe`).
 :func:`run_recipe` returns the priced results; :func:`render_report` writes
 ``report.md``, a self-contained ``report.html`` (figures embedded), the figures as PNG and
 ``summary.json`` into the output folder, each atomically.
@@ -65,27 +72,10 @@ from typing import Any
 from neurosparse._io import atomic_write
 from neurosparse.errors import ParameterError, UnknownNameError
 from neurosparse.optrace import OpTrace
+from neurosparse.recipe import MODEL_OPTIONS, Recipe, load_recipe
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib
-
-
-@dataclass
-class Recipe:
-    """A parsed, validated recipe."""
-
-    title: str
-    model: dict[str, Any]
-    targets: list[str]
-    modes: list[str]
-    precision: str = "fp32"
-    convention: bool = False
-    description: str = ""
-    path: Path | None = None
-    target_modes: dict[str, list[str]] = field(default_factory=dict)
-    breakeven: dict[str, Any] = field(default_factory=dict)
+__all__ = ["MODEL_KINDS", "MODEL_OPTIONS", "Recipe", "RecipeResult", "breakeven_rows", "load_recipe",
+           "render_report", "run_recipe", "summary_dict"]
 
 
 @dataclass
@@ -97,56 +87,6 @@ class RecipeResult:
     priced: list[dict[str, Any]] = field(default_factory=list)  # one dict per (variant, target, mode)
     model_info: dict[str, Any] = field(default_factory=dict)
     breakeven: list[dict[str, Any]] = field(default_factory=list)  # one dict per target
-
-
-def load_recipe(path: str | os.PathLike) -> Recipe:
-    """Read and validate a recipe file (see the module docstring for the format)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"recipe file {str(path)!r} not found")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"recipe {path}: not valid TOML ({exc})") from exc
-    for key in ("title", "model", "pricing"):
-        if key not in data:
-            raise ParameterError(f"recipe {path}: missing required field {key!r}")
-    model = dict(data["model"])
-    if model.get("kind") not in MODEL_KINDS:
-        raise UnknownNameError(f"recipe {path}: model.kind must be one of {', '.join(MODEL_KINDS)}, "
-                               f"got {model.get('kind')!r}")
-    allowed = MODEL_OPTIONS.get(model["kind"])
-    unknown = sorted(set(model) - {"kind"} - set(allowed)) if allowed is not None else []
-    if unknown:
-        raise ParameterError(f"recipe {path}: unknown model option(s) {', '.join(unknown)} for kind "
-                             f"{model['kind']!r}; allowed: {', '.join(sorted(allowed))}")
-    pricing = data["pricing"]
-    targets = pricing.get("targets")
-    if not targets or not isinstance(targets, list):
-        raise ParameterError(f"recipe {path}: pricing.targets must be a non-empty list of target names")
-    base = path.parent
-    targets = [str(base / t) if t.endswith(".toml") and not Path(t).is_absolute() else t for t in targets]
-    if model["kind"] == "optrace" and "path" in model and not Path(model["path"]).is_absolute():
-        model["path"] = str(base / model["path"])
-    modes = pricing.get("modes", ["auto"])
-    if not isinstance(modes, list) or not modes:
-        raise ParameterError(f"recipe {path}: pricing.modes must be a non-empty list")
-    target_modes = pricing.get("target_modes", {})
-    for name, listed in target_modes.items():
-        if name not in pricing["targets"] or not isinstance(listed, list) or not listed:
-            raise ParameterError(f"recipe {path}: pricing.target_modes.{name} must name a target of "
-                                 f"pricing.targets and give a non-empty list of modes")
-    breakeven = dict(data.get("breakeven", {}))
-    if breakeven:
-        for key in ("fan_in", "n_neurons", "n_steps"):
-            if not isinstance(breakeven.get(key), int) or breakeven[key] < 1:
-                raise ParameterError(f"recipe {path}: breakeven.{key} must be an integer >= 1, "
-                                     f"got {breakeven.get(key)!r}")
-    return Recipe(title=str(data["title"]), model=model, targets=list(targets), modes=list(modes),
-                  target_modes={k: list(v) for k, v in target_modes.items()}, breakeven=breakeven,
-                  precision=str(pricing.get("precision", "fp32")),
-                  convention=bool(pricing.get("convention", False)),
-                  description=str(data.get("description", "")), path=path)
 
 
 # ------------------------------------------------------------------------- model kinds
@@ -209,16 +149,6 @@ def _optrace_traces(opts: dict[str, Any]) -> tuple[dict[str, OpTrace], dict[str,
     return {"run": OpTrace.load_json(opts["path"])}, {"optrace": str(opts["path"])}
 
 
-#: Options each model kind accepts (None: checked by the model itself).
-MODEL_OPTIONS: dict[str, set[str] | None] = {
-    "network": {"name", "n", "duration", "seed"},
-    "snn_digits": {"n_steps", "epochs", "seed", "batch_size"},
-    "delta_video": None,  # Config fields of neurosparse.experiments.delta_video, plus inference_batch
-    "ultralif_core": {"task", "T", "depth", "sparsity", "seed", "epochs", "hidden", "lr_ultralif",
-                      "lr_surrogate"},
-    "optrace": {"path"},
-}
-
 MODEL_KINDS: dict[str, Callable[[dict[str, Any]], tuple[dict[str, OpTrace], dict[str, Any]]]] = {
     "network": _network_traces,
     "snn_digits": _snn_digits_traces,
@@ -236,10 +166,12 @@ def run_recipe(recipe: Recipe | str | os.PathLike) -> RecipeResult:
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)
-    targets = [load_target(t) for t in recipe.targets]  # fail on a bad target before any work
+    targets = [load_target(t) for t in recipe.targets]  # validated by load_recipe: cached here
     opts = {k: v for k, v in recipe.model.items() if k != "kind"}
     traces, info = MODEL_KINDS[recipe.model["kind"]](opts)
     result = RecipeResult(recipe, traces, model_info=info)
+    batch = recipe.batch_size or int(info.get("batch_size") or info.get("inference_batch") or 1)
+    kw = {"static": recipe.static, "batch_size": batch}
     done: set[tuple[int, str, str]] = set()  # variants sharing a trace are priced once per mode
     for variant, trace in traces.items():
         for name, target in zip(recipe.targets, targets):
@@ -249,14 +181,15 @@ def run_recipe(recipe: Recipe | str | os.PathLike) -> RecipeResult:
             done.update((id(trace), target.name, m) for m in modes)
             if not modes:
                 continue
+            precision = recipe.precision_for(name)
             for mode in modes:
-                report = estimate(trace, target, mode=mode, precision=recipe.precision)
+                report = estimate(trace, target, mode=mode, precision=precision, **kw)
                 label = report.mode if mode == report.mode else f"{report.mode} ({mode})"
                 result.priced.append({**report.per_sample().to_dict(), "variant": variant,
                                       "target": target.name, "mode": label})
             if recipe.convention:
-                report = estimate(trace, target, mode=modes[0], precision=recipe.precision,
-                                  convention="mac_ac")
+                report = estimate(trace, target, mode=modes[0], precision=precision,
+                                  convention="mac_ac", **kw)
                 result.priced.append({**report.per_sample().to_dict(), "variant": variant,
                                       "target": target.name,
                                       "mode": f"{report.mode} (E_MAC/E_AC convention)"})
@@ -278,22 +211,24 @@ def breakeven_rows(recipe: Recipe, targets: list[Any]) -> list[dict[str, Any]]:
     n_steps = int(recipe.breakeven["n_steps"])
     rates = np.logspace(-4, 0, 81)
     rows = []
-    for target in targets:
-        row: dict[str, Any] = {"target": target.name, **shape, "n_steps": n_steps}
+    for name, target in zip(recipe.targets, targets):
+        precision = recipe.precision_for(name)
+        row: dict[str, Any] = {"target": target.name, **shape, "n_steps": n_steps,
+                               "precision": precision}
         ann_target = recipe.breakeven.get("ann_target")
         cases = [("rate_with_memory", True, None), ("rate_arithmetic_only", False, None)]
         if ann_target:
             cases.append(("rate_vs_ann_target", True, ann_target))
         for key, memory, ann in cases:
             try:
-                row[key] = breakeven_spike_rate(target, n_steps=n_steps, precision=recipe.precision,
+                row[key] = breakeven_spike_rate(target, n_steps=n_steps, precision=precision,
                                                 include_memory=memory, ann_target=ann, **shape)
             except TargetError as exc:  # no accumulate energy: no break-even rate
                 row[key] = float("nan")
                 row["note"] = str(exc)
         try:
-            e_ann = ann_layer_energy(target, precision=recipe.precision, **shape)
-            snn = [snn_layer_energy(target, float(r), n_steps=n_steps, precision=recipe.precision,
+            e_ann = ann_layer_energy(target, precision=precision, **shape)
+            snn = [snn_layer_energy(target, float(r), n_steps=n_steps, precision=precision,
                                     **shape) for r in rates]
             row["curve"] = {"rates": rates.tolist(), "ratio": (np.array(snn) / e_ann).tolist()}
         except (TargetError, ZeroDivisionError):

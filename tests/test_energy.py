@@ -9,7 +9,7 @@ import pytest
 
 from neurosparse.cli import main
 from neurosparse.energy import load_recipe, render_report, run_recipe
-from neurosparse.errors import ParameterError, TargetError, UnknownNameError
+from neurosparse.errors import NeurosparseError, ParameterError, TargetError, UnknownNameError
 from neurosparse.hardware.estimate import E_AC_CONVENTION, E_MAC_CONVENTION, estimate
 from neurosparse.optrace import LayerCounts, OpTrace
 
@@ -136,3 +136,104 @@ def test_ultralif_core_recipe_prices_pytorch_and_event_core_variants(tmp_path):
     assert soft["effective_acs"] == 0 and soft["effective_macs"] > 0  # sigmoid "spikes" multiply
     assert 0 <= result.model_info["accuracy_ultralif_hardened"] <= 1
     assert len(result.priced) == 5
+
+
+# ------------------------------------------------------------------- validation up front
+NETWORK_RECIPE = """
+title = "n"
+[model]
+kind = "network"
+name = "cuba"
+n = 400
+duration = 0.05
+[pricing]
+targets = ["loihi"]
+modes = ["event"]
+"""
+
+
+@pytest.fixture
+def runners_must_not_run(monkeypatch):
+    """Every model runner fails the test if it is called: validation must come first."""
+    import neurosparse.energy as energy
+
+    def boom(opts):
+        raise AssertionError("the model ran before the recipe was validated")
+
+    monkeypatch.setattr(energy, "MODEL_KINDS", {k: boom for k in energy.MODEL_KINDS})
+
+
+@pytest.mark.parametrize("old, new, error, needle", [
+    ('modes = ["event"]', 'modes = ["evnet"]', ParameterError, "unknown mode 'evnet'"),
+    ('modes = ["event"]', 'modes = ["variant"]', ParameterError, "mode 'variant'"),
+    ('targets = ["loihi"]', 'targets = ["loihi", "tpu_v9"]', TargetError, "tpu_v9"),
+    ('targets = ["loihi"]', 'targets = ["eyeriss_v2"]', ParameterError,
+     "eyeriss_v2 has no fp32 arithmetic: its precisions are int8"),
+    ('modes = ["event"]', 'modes = ["event"]\nprecision = "fp64"', ParameterError,
+     "pricing.precision must be one of fp32, fp16, int8, got 'fp64'"),
+    ('modes = ["event"]', 'modes = ["event"]\nstatic = "all"', ParameterError,
+     "pricing.static must be one of 'chips', 'occupied', got 'all'"),
+    ('modes = ["event"]', 'modes = ["event"]\nbatchsize = 4', ParameterError,
+     "unknown key(s) batchsize in pricing"),
+    ('modes = ["event"]', 'modes = ["event"]\nbatch_size = 0', ParameterError,
+     "pricing.batch_size must be an integer >= 1, got 0"),
+    ('modes = ["event"]', 'modes = ["event"]\ntarget_modes = { cpu = ["dense"] }', ParameterError,
+     "pricing.target_modes.cpu: 'cpu' is not in pricing.targets"),
+    ('modes = ["event"]', 'modes = ["event"]\ntarget_precision = { loihi = "int4" }', ParameterError,
+     "pricing.target_precision.loihi must be one of"),
+    ('n = 400', 'n = -5', ParameterError, "model.n must be an integer >= 1, got -5"),
+    ('n = 400', 'n = 4.5', ParameterError, "model.n must be an integer >= 1, got 4.5"),
+    ('duration = 0.05', 'duration = -1.0', ParameterError, "model.duration must be a number in (0, inf)"),
+    ('name = "cuba"', 'name = "cubaa"', UnknownNameError, "model.name must be one of cuba, coba"),
+    ('title = "n"', 'title = "n"\ntitel = "x"', ParameterError, "unknown key(s) titel"),
+    ('[pricing]', '[breakeven]\nfan_in = 0\nn_neurons = 1\nn_steps = 1\n[pricing]', ParameterError,
+     "breakeven.fan_in must be an integer >= 1, got 0"),
+])
+def test_a_bad_recipe_fails_in_milliseconds_before_the_model_runs(tmp_path, runners_must_not_run,
+                                                                  old, new, error, needle):
+    import time
+
+    assert old in NETWORK_RECIPE
+    path = tmp_path / "bad.toml"
+    path.write_text(NETWORK_RECIPE.replace(old, new, 1))
+    start = time.perf_counter()
+    with pytest.raises(error) as info:
+        run_recipe(path)
+    assert time.perf_counter() - start < 2.0
+    assert needle in str(info.value)
+    assert str(path) in str(info.value)  # the message names the recipe
+    assert isinstance(info.value, NeurosparseError)
+
+
+def test_a_snn_digits_recipe_with_a_bad_option_fails_before_training(tmp_path, runners_must_not_run):
+    path = tmp_path / "d.toml"
+    path.write_text('title = "d"\n[model]\nkind = "snn_digits"\nepochs = 0\n'
+                    '[pricing]\ntargets = ["loihi"]\n')
+    with pytest.raises(ParameterError, match="model.epochs must be an integer >= 1, got 0"):
+        run_recipe(path)
+
+
+def test_target_precision_prices_each_target_at_its_own_precision(recipe_path):
+    text = recipe_path.read_text().replace('targets = ["loihi", "horowitz45nm"]',
+                                           'targets = ["loihi", "eyeriss_v2"]')
+    text = text.replace("convention = true", 'convention = true\ntarget_precision = { eyeriss_v2 = "int8" }\n'
+                        'static = "occupied"')
+    recipe_path.write_text(text)
+    recipe = load_recipe(recipe_path)
+    assert recipe.precision_for("eyeriss_v2") == "int8" and recipe.precision_for("loihi") == "fp32"
+    result = run_recipe(recipe)
+    rows = {(r["target"], r["mode"]): r for r in result.priced}
+    assert rows[("eyeriss_v2", "skip")]["precision"] == "int8"
+    assert rows[("loihi", "skip")]["precision"] == "fp32"
+    assert all(r["static"] == "occupied" for r in result.priced)
+    trace = four_sample_trace()
+    want = estimate(trace, "eyeriss_v2", mode="skip", precision="int8", static="occupied")
+    assert rows[("eyeriss_v2", "skip")]["energy_j"] == pytest.approx(want.energy_j / 4, rel=1e-12)
+
+
+def test_shipped_recipes_validate():
+    root = Path(__file__).resolve().parents[1] / "hardware"
+    for name in ("cuba", "snn_digits", "ultralif_core"):
+        recipe = load_recipe(root / f"{name}.toml")
+        assert recipe.static == "chips" or name == "ultralif_core"
+    assert load_recipe(root / "snn_digits.toml").precision_for("eyeriss_v2") == "int8"

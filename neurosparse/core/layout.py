@@ -72,13 +72,18 @@ class CompiledNetwork:
 
 def estimate_memory(net: NetworkSpec) -> int:
     """Bytes needed to build and run the network ``net`` (estimate, used to fail early)."""
-    total = 0
-    n_total = 0
+    return sum(memory_parts(net).values())
+
+
+def memory_parts(net: NetworkSpec) -> dict[str, int]:
+    """:func:`estimate_memory` by part: each projection (named with its rule) and the neuron
+    state and spike rings of every population."""
+    parts: dict[str, int] = {}
     n_slots = 0
     max_delay = 1
     for pop in net.populations.values():
-        n_total += pop.n
         n_slots += pop.n * len(getattr(pop, "ports", {}))
+        parts[f"population {pop.name!r} (n={pop.n})"] = pop.n * (8 + 8 + 4)
     for spec in net.projections:
         n_pre = net.populations[spec.source].n
         n_post = net.populations[spec.target].n
@@ -94,10 +99,12 @@ def estimate_memory(net: NetworkSpec) -> int:
         if spec.plasticity is not None:
             per_syn += _STDP_EXTRA_BYTES
         # building holds the generator's buffer and the final copy at once
-        total += int(n_syn * (per_syn + 4.0)) + 8 * (n_pre + 1)
+        label = (f"projection {spec.source!r} (n={n_pre}) -> {spec.target!r} (n={n_post}) by "
+                 f"{spec.rule!r}, about {n_syn:.3g} synapses")
+        parts[label] = parts.get(label, 0) + int(n_syn * (per_syn + 4.0)) + 8 * (n_pre + 1)
     ring_rows = 1 << int(np.ceil(np.log2(max_delay + 1)))
-    total += n_total * (8 + 8 + 4) + n_slots * 8 * (1 + ring_rows)
-    return total
+    parts["synaptic input rings"] = n_slots * 8 * (1 + ring_rows)
+    return parts
 
 
 def _scalar(x) -> bool:
@@ -106,12 +113,15 @@ def _scalar(x) -> bool:
 
 def check_memory(net: NetworkSpec) -> None:
     """Raise InsufficientMemoryError when the estimate exceeds the available memory."""
-    need = estimate_memory(net)
+    parts = memory_parts(net)
+    need = sum(parts.values())
     avail = psutil.virtual_memory().available
     if need > 0.9 * avail:
+        largest = max(parts, key=parts.get)
         raise InsufficientMemoryError(
             f"this network needs about {need / 2**30:.2f} GiB but only "
-            f"{avail / 2**30:.2f} GiB is available; reduce its size or connection density")
+            f"{avail / 2**30:.2f} GiB is available; the largest part is the {largest}, "
+            f"{parts[largest] / 2**30:.3g} GiB; reduce its size or connection density")
 
 
 def run_memory(net: NetworkSpec, n_steps: int) -> int:

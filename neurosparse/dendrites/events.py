@@ -27,13 +27,16 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, as_int_array, check_memory
 from neurosparse.core.recording import SpikeTrains
 from neurosparse.dendrites.layer import DendriticLayer
 from neurosparse.errors import ParameterError
 from neurosparse.optrace import LayerCounts, OpTrace
 
-__all__ = ["CoincidencePopulation", "CoincidenceResult"]
+__all__ = ["MAX_STEPS", "CoincidencePopulation", "CoincidenceResult"]
+
+#: Longest run and window in steps (steps are int64).
+MAX_STEPS = 2**62
 
 
 @dataclass
@@ -91,8 +94,10 @@ class CoincidencePopulation:
         if not isinstance(layer, DendriticLayer) or not hasattr(layer, "segment_indptr_"):
             raise ParameterError("layer must be a fitted DendriticLayer")
         self.layer = layer
-        self.window = as_count("window", window, low=1)
+        self.window = as_count("window", window, low=1, high=MAX_STEPS, why="steps are int64")
         self.dt = as_float_param("dt", dt, low=0.0, low_inclusive=False, allow_array=False)
+        if not isinstance(name, str):
+            raise ParameterError(f"name must be a string (the OpTrace layers' prefix), got {name!r}")
         self.name = name
 
     def _post_synapse(self) -> np.ndarray:
@@ -138,24 +143,27 @@ class CoincidencePopulation:
             raise ParameterError("i (the presynaptic cell of each spike) is required with spike steps")
         else:
             steps, cells = spikes, i
-        steps = np.asarray(steps)
-        cells = np.asarray(cells)
-        if steps.shape != cells.shape or steps.ndim != 1:
-            raise ParameterError(f"spike steps and cells must be 1-D of equal length, got shapes "
-                                 f"{steps.shape} and {cells.shape}")
-        integer = np.issubdtype(steps.dtype, np.integer) and np.issubdtype(cells.dtype, np.integer)
-        if steps.size and not integer:
-            raise ParameterError("spike steps and cells must be integer arrays")
-        steps = steps.astype(np.int64)
-        cells = cells.astype(np.int64)
+        steps = as_int_array("spikes (the spike steps)", steps)
+        cells = as_int_array("i (the presynaptic cells)", cells)
+        if steps.shape != cells.shape:
+            raise ParameterError(f"i must give one presynaptic cell per spike: spikes holds {steps.size} "
+                                 f"steps, i holds {cells.size} cells")
         if steps.size and steps.min() < 0:
-            raise ParameterError("spike steps must be >= 0")
+            raise ParameterError(f"spikes (the spike steps) must be >= 0, got {steps.min()}")
         if cells.size and (cells.min() < 0 or cells.max() >= layer.n_inputs):
-            raise ParameterError(f"spike cells must be in [0, {layer.n_inputs})")
+            raise ParameterError(f"i (the presynaptic cells) must be in [0, {layer.n_inputs}) (n_inputs), "
+                                 f"got "
+                                 f"{cells.min()}..{cells.max()}")
         last = int(steps.max()) + 1 if steps.size else 0
-        n_steps = last if n_steps is None else as_count("n_steps", n_steps)
+        if n_steps is not None:
+            n_steps = as_count("n_steps", n_steps, high=MAX_STEPS, why="steps are int64")
+        n_steps = last if n_steps is None else n_steps
         if n_steps < last:
             raise ParameterError(f"n_steps must be > the last spike step ({last - 1}), got {n_steps}")
+        check_memory(40 * n_steps, f"a run of n_steps={n_steps} (the last spike at step {last - 1})",
+                     "its per-step counts take 40 bytes a step; run shorter pieces")
+        if not np.isfinite(n_steps * dt):
+            raise ParameterError(f"n_steps * dt = {n_steps} * {dt:g} s overflows; use a smaller dt")
         order = np.argsort(steps, kind="stable")
         steps, cells = steps[order], cells[order]
 

@@ -25,12 +25,21 @@ import numpy as np
 from numba import njit
 
 from neurosparse._seed import SeedLike, as_generator
-from neurosparse._validation import as_count
-from neurosparse.dendrites.neuron import check_storage
-from neurosparse.dendrites.segment import DendriticSegment, as_active_indices, sample_synapses
+from neurosparse._validation import as_count, as_int_array, check_memory
+from neurosparse.dendrites.neuron import check_params
+from neurosparse.dendrites.segment import (
+    DendriticSegment,
+    as_active_indices,
+    as_n_inputs,
+    as_pattern_list,
+    sample_synapses,
+)
 from neurosparse.errors import ParameterError
 
-__all__ = ["DendriticLayer", "as_pattern_batch", "segment_overlaps_numpy"]
+__all__ = ["MAX_NEURONS", "DendriticLayer", "as_pattern_batch", "segment_overlaps_numpy"]
+
+#: Most neurons of a layer: neuron indices are stored as int32.
+MAX_NEURONS = 2**31
 
 
 class DendriticLayer:
@@ -97,24 +106,23 @@ class DendriticLayer:
         DendriticLayer
             self.
         """
-        n = as_count("n_inputs", self.n_inputs, low=1)
-        as_count("s", self.s, low=1)
-        as_count("theta", self.theta, low=1)
-        check_storage(self.storage)
+        n, s, _, _ = check_params(self.n_inputs, self.s, self.theta, self.storage)
         x_indptr, x_indices = as_pattern_batch(patterns, n)
         m = x_indptr.size - 1
-        neurons = np.arange(m) if neurons is None else np.asarray(neurons, dtype=np.int64)
-        if neurons.shape != (m,):
-            raise ParameterError(f"neurons must have one entry per pattern ({m}), got shape {neurons.shape}")
-        if m and neurons.min() < 0:
-            raise ParameterError("neurons must be >= 0")
+        if neurons is None:
+            neurons = np.arange(m)
+        else:
+            neurons = _neuron_indices("neurons", neurons)
+            if neurons.shape != (m,):
+                raise ParameterError(f"neurons must have one entry per pattern: patterns holds {m}, "
+                                     f"neurons has shape {neurons.shape}")
         n_out = int(neurons.max()) + 1 if m else 0
         if n_neurons is not None:
-            if as_count("n_neurons", n_neurons, low=0) < n_out:
+            if _n_neurons(n_neurons) < n_out:
                 raise ParameterError(f"n_neurons must be >= max(neurons) + 1 = {n_out}, got {n_neurons}")
             n_out = int(n_neurons)
         rng = as_generator(self.seed)
-        samples = [sample_synapses(x_indices[x_indptr[k]:x_indptr[k + 1]], self.s, n, rng)
+        samples = [sample_synapses(x_indices[x_indptr[k]:x_indptr[k + 1]], s, n, rng, name=f"patterns[{k}]")
                    for k in range(m)]
         if self.storage == "segment":
             segments, owner = samples, neurons
@@ -133,19 +141,27 @@ class DendriticLayer:
 
         ``segment_neuron`` gives each segment's neuron (default: one neuron per segment).
         """
+        if isinstance(segments, DendriticSegment) or not isinstance(segments, Iterable):
+            raise ParameterError(f"segments must be a sequence of DendriticSegment; got "
+                                 f"{type(segments).__name__} (wrap a single segment in a list)")
         segments = list(segments)
         if not segments:
             raise ParameterError("segments must hold at least one DendriticSegment")
+        bad = [k for k, seg in enumerate(segments) if not isinstance(seg, DendriticSegment)]
+        if bad:
+            raise ParameterError(f"segments must hold DendriticSegment objects; segments[{bad[0]}] is "
+                                 f"{type(segments[bad[0]]).__name__}")
         n, theta = segments[0].n_inputs, segments[0].theta
         if any(seg.n_inputs != n or seg.theta != theta for seg in segments):
             raise ParameterError("segments must all have the same n_inputs and theta")
         owner = (np.arange(len(segments)) if segment_neuron is None
-                 else np.asarray(segment_neuron, dtype=np.int64))
-        if owner.shape != (len(segments),) or owner.min() < 0:
-            raise ParameterError("segment_neuron must hold one neuron index >= 0 per segment")
-        n_out = int(owner.max()) + 1 if n_neurons is None else as_count("n_neurons", n_neurons)
+                 else _neuron_indices("segment_neuron", segment_neuron))
+        if owner.shape != (len(segments),):
+            raise ParameterError(f"segment_neuron must hold one neuron index per segment ({len(segments)}), "
+                                 f"got shape {owner.shape}")
+        n_out = int(owner.max()) + 1 if n_neurons is None else _n_neurons(n_neurons)
         if n_out <= owner.max():
-            raise ParameterError(f"n_neurons must be > max(segment_neuron) = {owner.max()}")
+            raise ParameterError(f"n_neurons must be > max(segment_neuron) = {owner.max()}, got {n_out}")
         layer = cls(n, s=max(seg.s for seg in segments), theta=theta)
         layer._set_segments([seg.synapses for seg in segments], owner, n_out)
         return layer
@@ -171,8 +187,10 @@ class DendriticLayer:
         return int(self.segment_synapses_.size)
 
     def segment(self, g: int) -> DendriticSegment:
-        """Segment ``g`` as a :class:`DendriticSegment`."""
+        """Segment ``g`` as a :class:`DendriticSegment` (``0 <= g < n_segments_``)."""
         self._check_fitted()
+        g = as_count("g", g, low=0, high=self.n_segments_ - 1,
+                     why=f"the layer has {self.n_segments_} segments")
         lo, hi = self.segment_indptr_[g], self.segment_indptr_[g + 1]
         return DendriticSegment(self.segment_synapses_[lo:hi], int(self.theta), int(self.n_inputs))
 
@@ -180,6 +198,9 @@ class DendriticLayer:
         """Overlap of every pattern with every segment, int32 ``(batch, n_segments_)``."""
         self._check_fitted()
         x_indptr, x_indices = as_pattern_batch(patterns, int(self.n_inputs))
+        check_memory(4 * (x_indptr.size - 1) * self.n_segments_,
+                     f"segment_overlaps of {x_indptr.size - 1} patterns on {self.n_segments_} segments",
+                     "evaluate fewer patterns at a time, or use count_active_segments")
         return _overlaps_kernel(x_indptr, x_indices, self.post_indptr_, self.post_segments_,
                                 self.n_segments_)
 
@@ -194,6 +215,9 @@ class DendriticLayer:
         """
         self._check_fitted()
         x_indptr, x_indices = as_pattern_batch(patterns, int(self.n_inputs))
+        check_memory((x_indptr.size - 1) * self.n_neurons_,
+                     f"predict of {x_indptr.size - 1} patterns on n_neurons={self.n_neurons_}",
+                     "predict fewer patterns at a time, or use count_active_segments")
         return _predict_kernel(x_indptr, x_indices, self.post_indptr_, self.post_segments_,
                                self.segment_neuron_, self.n_segments_, self.n_neurons_, int(self.theta))
 
@@ -216,8 +240,10 @@ class DendriticLayer:
 def as_pattern_batch(patterns: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     """A batch of patterns as CSR ``(indptr int64, indices int32)``, rows sorted and checked.
 
-    Accepts a 2-D int array (one pattern per row), or a sequence of index arrays or SDRs.
+    Accepts a 2-D int array (one pattern per row), or a sequence of index arrays or SDRs;
+    ``n`` is the number of presynaptic cells.
     """
+    n = as_n_inputs(n, "n")
     if isinstance(patterns, np.ndarray) and patterns.ndim == 2:
         if patterns.size and not np.issubdtype(patterns.dtype, np.integer):
             raise ParameterError(f"patterns must hold integer cell indices, got dtype {patterns.dtype}")
@@ -228,11 +254,7 @@ def as_pattern_batch(patterns: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
             raise ParameterError("patterns must not repeat a cell index within a row")
         indptr = np.arange(rows.shape[0] + 1, dtype=np.int64) * rows.shape[1]
         return indptr, np.ascontiguousarray(rows, dtype=np.int32).ravel()
-    if hasattr(patterns, "indices") or not isinstance(patterns, (Sequence, np.ndarray)) or (
-            isinstance(patterns, np.ndarray) and (patterns.ndim != 1 or patterns.dtype != object)):
-        raise ParameterError("patterns must be a 2-D int array or a sequence of patterns "
-                             "(wrap a single pattern in a list)")
-    rows = [as_active_indices(p, n, f"patterns[{k}]") for k, p in enumerate(patterns)]
+    rows = [as_active_indices(p, n, f"patterns[{k}]") for k, p in enumerate(as_pattern_list(patterns))]
     lengths = np.array([r.size for r in rows], dtype=np.int64)
     indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     indices = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
@@ -241,13 +263,50 @@ def as_pattern_batch(patterns: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def segment_overlaps_numpy(x_indptr: np.ndarray, x_indices: np.ndarray, segment_indptr: np.ndarray,
                            segment_synapses: np.ndarray, n_inputs: int) -> np.ndarray:
-    """Dense NumPy reference of the overlap kernel: ``X @ S`` with 0/1 matrices."""
+    """Dense NumPy reference of the overlap kernel: ``X @ S`` with 0/1 matrices.
+
+    ``(x_indptr, x_indices)`` is a batch of patterns and ``(segment_indptr, segment_synapses)``
+    the segments, both CSR over ``n_inputs`` cells (as :func:`as_pattern_batch` and a fitted
+    layer's ``segment_indptr_`` / ``segment_synapses_`` hold them).
+    """
+    n_inputs = as_n_inputs(n_inputs)
+    x_indptr, x_indices = _csr("x_indptr", x_indptr, "x_indices", x_indices, n_inputs)
+    segment_indptr, segment_synapses = _csr("segment_indptr", segment_indptr, "segment_synapses",
+                                            segment_synapses, n_inputs)
     batch, n_seg = x_indptr.size - 1, segment_indptr.size - 1
+    check_memory(4 * n_inputs * (batch + n_seg) + 4 * batch * n_seg,
+                 f"segment_overlaps_numpy of {batch} patterns, {n_seg} segments and n_inputs={n_inputs} "
+                 f"(dense 0/1 matrices)", "use DendriticLayer.segment_overlaps (sparse)")
     x = np.zeros((batch, n_inputs), dtype=np.int32)
     x[np.repeat(np.arange(batch), np.diff(x_indptr)), x_indices] = 1
     s = np.zeros((n_inputs, n_seg), dtype=np.int32)
     s[segment_synapses, np.repeat(np.arange(n_seg), np.diff(segment_indptr))] = 1
     return x @ s
+
+
+def _csr(ptr_name: str, indptr: Any, idx_name: str, indices: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A CSR pair checked: 1-D integer arrays, ``indptr`` from 0 to ``len(indices)`` and
+    non-decreasing, ``indices`` in ``[0, n)``."""
+    ptr, idx = as_int_array(ptr_name, indptr), as_int_array(idx_name, indices)
+    if ptr.size == 0 or ptr[0] != 0 or ptr[-1] != idx.size or np.any(np.diff(ptr) < 0):
+        raise ParameterError(f"{ptr_name} must rise from 0 to len({idx_name}) = {idx.size}, never falling; "
+                             f"got {ptr[:8].tolist()}{' ...' if ptr.size > 8 else ''}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ParameterError(f"{idx_name} must hold cells in [0, n_inputs={n}), got {idx.min()}..{idx.max()}")
+    return ptr, idx
+
+
+def _neuron_indices(name: str, values: Any) -> np.ndarray:
+    """Neuron indices: a 1-D array of integers in ``[0, MAX_NEURONS)``."""
+    arr = as_int_array(f"{name} (neuron indices)", values)
+    if arr.size and (arr.min() < 0 or arr.max() >= MAX_NEURONS):
+        raise ParameterError(f"{name} must hold neuron indices in [0, {MAX_NEURONS}) (int32), got "
+                             f"{arr.min()}..{arr.max()}")
+    return arr
+
+
+def _n_neurons(value: Any) -> int:
+    return as_count("n_neurons", value, low=0, high=MAX_NEURONS, why="neuron indices are int32")
 
 
 @njit(cache=True)

@@ -26,21 +26,32 @@ import numpy as np
 from neurosparse._seed import SeedLike, as_generator
 from neurosparse._validation import as_count
 from neurosparse.dendrites.segment import (
+    MAX_INPUTS,
     DendriticSegment,
     as_active_indices,
+    as_n_inputs,
+    as_pattern_list,
+    as_threshold,
     sample_synapses,
 )
 from neurosparse.errors import ParameterError
 
-__all__ = ["DendriticNeuron", "STORAGE_MODES", "check_storage"]
+__all__ = ["DendriticNeuron", "STORAGE_MODES", "check_params", "check_storage"]
 
 #: How patterns are stored: one segment each, or one segment holding their union.
 STORAGE_MODES: tuple[str, ...] = ("segment", "union")
 
 
+def check_params(n_inputs: Any, s: Any, theta: Any, storage: Any) -> tuple[int, int, int, str]:
+    """The shared parameters of :class:`DendriticNeuron` and the layer, checked: ``n_inputs``
+    in ``[1, MAX_INPUTS]``, ``s >= 1``, ``theta`` in ``[1, MAX_INPUTS]``, a storage mode."""
+    s = as_count("s", s, low=1, high=MAX_INPUTS, why="at most one synapse per cell")
+    return as_n_inputs(n_inputs), s, as_threshold(theta), check_storage(storage)
+
+
 def check_storage(storage: str) -> str:
     """Return ``storage`` if it is one of :data:`STORAGE_MODES`, else raise ParameterError."""
-    if storage not in STORAGE_MODES:
+    if not isinstance(storage, str) or storage not in STORAGE_MODES:
         raise ParameterError(f"storage must be one of {STORAGE_MODES}, got {storage!r}")
     return storage
 
@@ -85,24 +96,31 @@ class DendriticNeuron:
         self.seed = seed
 
     def _check_params(self) -> None:
-        as_count("n_inputs", self.n_inputs, low=1)
-        as_count("s", self.s, low=1)
-        as_count("theta", self.theta, low=1)
-        check_storage(self.storage)
+        check_params(self.n_inputs, self.s, self.theta, self.storage)
 
     def fit(self, patterns: Iterable[Any]) -> DendriticNeuron:
-        """Learn ``patterns`` from scratch (forgets earlier ones); returns self."""
+        """Learn ``patterns`` from scratch (forgets earlier ones); returns self.
+
+        Nothing changes if a parameter or a pattern is refused."""
         self._check_params()
-        self._rng = as_generator(self.seed)
+        rng = as_generator(self.seed)
+        new = self._sample(patterns, rng)
+        self._rng = rng
         self.segments_: list[DendriticSegment] = []
         self.n_patterns_ = 0
-        return self.partial_fit(patterns)
+        return self._store(new)
 
     def partial_fit(self, patterns: Iterable[Any]) -> DendriticNeuron:
         """Learn more patterns, keeping those already stored; returns self."""
         if not hasattr(self, "segments_"):
             return self.fit(patterns)
-        new = [sample_synapses(p, self.s, self.n_inputs, self._rng) for p in patterns]
+        return self._store(self._sample(patterns, self._rng))
+
+    def _sample(self, patterns: Iterable[Any], rng: np.random.Generator) -> list[np.ndarray]:
+        return [sample_synapses(p, self.s, self.n_inputs, rng, name=f"patterns[{k}]")
+                for k, p in enumerate(as_pattern_list(patterns))]
+
+    def _store(self, new: list[np.ndarray]) -> DendriticNeuron:
         if self.storage == "segment":
             self.segments_.extend(DendriticSegment(syn, self.theta, self.n_inputs) for syn in new)
         elif new:
@@ -129,7 +147,10 @@ class DendriticNeuron:
 
     def predict(self, patterns: Iterable[Any]) -> np.ndarray:
         """:meth:`is_predictive` of each pattern, a bool array."""
-        return np.array([self.is_predictive(x) for x in patterns], dtype=bool)
+        self._check_fitted()
+        items = as_pattern_list(patterns)
+        cells = [as_active_indices(x, self.n_inputs, f"patterns[{k}]") for k, x in enumerate(items)]
+        return np.array([self.is_predictive(x) for x in cells], dtype=bool)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "segments_"):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Number
 from typing import Any
 
 import numpy as np
@@ -36,12 +37,29 @@ from neurosparse._validation import as_count
 from neurosparse.errors import ParameterError
 
 __all__ = [
+    "MAX_INPUTS",
     "DendriticSegment",
     "as_active_indices",
+    "as_n_inputs",
+    "as_pattern_list",
+    "as_threshold",
     "nmda_spike",
     "sample_synapses",
     "union_synapses",
 ]
+
+#: Most presynaptic cells: cell indices are stored as int32.
+MAX_INPUTS = 2**31
+
+
+def as_n_inputs(value: Any, name: str = "n_inputs") -> int:
+    """A number of presynaptic cells, an integer in ``[1, MAX_INPUTS]`` (cells are int32)."""
+    return as_count(name, value, low=1, high=MAX_INPUTS, why="cells are stored as int32")
+
+
+def as_threshold(value: Any, name: str = "theta", low: int = 1) -> int:
+    """An NMDA threshold, an integer in ``[low, MAX_INPUTS]`` (no segment has more synapses)."""
+    return as_count(name, value, low=low, high=MAX_INPUTS, why="no segment has more synapses")
 
 
 def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
@@ -50,24 +68,33 @@ def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
     Parameters
     ----------
     x
-        An SDR-like object (``indices`` and ``n`` attributes) or a 1-D array of cell indices.
+        An SDR-like object (``indices`` and ``n`` attributes) or a 1-D array of cell indices
+        (integers: floats, booleans and strings are refused).
     n
-        Number of presynaptic cells.
+        Number of presynaptic cells, ``1 <= n <= MAX_INPUTS``.
     name
         Argument name used in error messages.
 
     Raises
     ------
     ParameterError
-        If an index is outside ``[0, n)``, repeated, or the SDR has another size.
+        If an index is not an integer, is outside ``[0, n)`` or repeated, or the SDR has
+        another size.
     """
+    n = as_n_inputs(n, "n")
     if hasattr(x, "indices") and hasattr(x, "n"):
-        if int(x.n) != n:
+        if x.n != n:
             raise ParameterError(f"{name} is an SDR of {x.n} cells, expected n = {n}")
         x = x.indices
-    idx = np.asarray(x)
+    if isinstance(x, (str, bytes)):
+        raise ParameterError(f"{name} must be a 1-D array of active cell indices, got the string {x!r}")
+    try:
+        idx = np.asarray(x)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a 1-D array of active cell indices, got {x!r}") from None
     if idx.ndim != 1:
-        raise ParameterError(f"{name} must be a 1-D array of active cell indices, got shape {idx.shape}")
+        got = f"the scalar {x!r}" if idx.ndim == 0 else f"shape {idx.shape}"
+        raise ParameterError(f"{name} must be a 1-D array of active cell indices, got {got}")
     if idx.size and not np.issubdtype(idx.dtype, np.integer):
         raise ParameterError(f"{name} must hold integer cell indices, got dtype {idx.dtype}")
     idx = np.sort(idx.astype(np.int64, copy=False))
@@ -78,12 +105,44 @@ def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
     return idx.astype(np.int32)
 
 
+def as_pattern_list(patterns: Any, name: str = "patterns") -> list:
+    """The patterns of ``patterns`` as a list (each still to be checked with
+    :func:`as_active_indices` as ``patterns[k]``).
+
+    Any iterable of patterns passes (a list of index arrays or SDRs, the rows of a 2-D array);
+    a single pattern (an SDR, a string, a number) is refused: wrap it in a list.
+    """
+    single = hasattr(patterns, "indices") or isinstance(patterns, (str, bytes))
+    if single or not isinstance(patterns, Iterable):
+        raise ParameterError(f"{name} must be a sequence of patterns (index arrays or SDRs); got "
+                             f"{type(patterns).__name__} {patterns!r:.80} (wrap a single pattern in a list)")
+    items = list(patterns)
+    if items and all(isinstance(p, (Number, np.number, np.bool_)) for p in items):
+        raise ParameterError(f"{name} must be a sequence of patterns, each an index array or SDR; got "
+                             f"numbers {items[:8]!r} (wrap a single pattern in a list: [{name}])")
+    return items
+
+
 def nmda_spike(overlap: Any, theta: int) -> np.ndarray:
-    """The segment nonlinearity: ``overlap >= theta`` elementwise (a step at ``theta``)."""
-    return np.asarray(overlap) >= theta
+    """The segment nonlinearity: ``overlap >= theta`` elementwise (a step at ``theta``).
+
+    ``overlap`` holds counts (integers >= 0, scalar or array); ``theta`` is an integer in
+    ``[0, MAX_INPUTS]``.
+    """
+    theta = as_threshold(theta, low=0)
+    try:
+        counts = np.asarray(overlap)
+    except (TypeError, ValueError):
+        raise ParameterError(f"overlap must be counts (integers >= 0), got {overlap!r}") from None
+    if counts.size and not np.issubdtype(counts.dtype, np.integer):
+        raise ParameterError(f"overlap must be counts (integers >= 0), got dtype {counts.dtype}")
+    if counts.size and counts.min() < 0:
+        raise ParameterError(f"overlap must be counts (integers >= 0), got {counts.min()}")
+    return counts >= theta
 
 
-def sample_synapses(pattern: Any, s: int, n: int, seed: SeedLike = None) -> np.ndarray:
+def sample_synapses(pattern: Any, s: int, n: int, seed: SeedLike = None, *,
+                    name: str = "pattern") -> np.ndarray:
     """Choose ``s`` of the pattern's active cells uniformly without replacement.
 
     Parameters
@@ -96,24 +155,27 @@ def sample_synapses(pattern: Any, s: int, n: int, seed: SeedLike = None) -> np.n
         Number of presynaptic cells.
     seed
         int, SeedSequence or Generator.
+    name
+        What the pattern is called in error messages (``"patterns[3]"``).
 
     Returns
     -------
     numpy.ndarray
         Sorted int32 presynaptic cells of the new synapses.
     """
-    cells = as_active_indices(pattern, n, "pattern")
+    cells = as_active_indices(pattern, n, name)
     s = as_count("s", s, low=1)
     if s > cells.size:
-        raise ParameterError(f"s must be in [1, {cells.size}] (the pattern's active cells), got {s}")
+        raise ParameterError(f"s must be in [1, {cells.size}] (the active cells of {name}), got {s}")
     rng = as_generator(seed)
     return np.sort(rng.choice(cells, size=s, replace=False)).astype(np.int32)
 
 
 def union_synapses(patterns: Iterable[Any], s: int, n: int, seed: SeedLike = None) -> np.ndarray:
     """Union of ``s`` synapses sampled independently from each pattern (one segment, m patterns)."""
+    items = as_pattern_list(patterns)
     rng = as_generator(seed)
-    parts = [sample_synapses(p, s, n, rng) for p in patterns]
+    parts = [sample_synapses(p, s, n, rng, name=f"patterns[{k}]") for k, p in enumerate(items)]
     if not parts:
         raise ParameterError("patterns must hold at least one pattern")
     return np.unique(np.concatenate(parts)).astype(np.int32)
@@ -145,8 +207,8 @@ class DendriticSegment:
     n_inputs: int
 
     def __post_init__(self) -> None:
-        n = as_count("n_inputs", self.n_inputs, low=1)
-        theta = as_count("theta", self.theta, low=1)
+        n = as_n_inputs(self.n_inputs)
+        theta = as_threshold(self.theta)
         object.__setattr__(self, "n_inputs", n)
         object.__setattr__(self, "theta", theta)
         object.__setattr__(self, "synapses", as_active_indices(self.synapses, n, "synapses"))
@@ -170,10 +232,12 @@ class DendriticSegment:
     def from_pattern(cls, pattern: Any, s: int, theta: int, n_inputs: int,
                      seed: SeedLike = None) -> DendriticSegment:
         """A segment that learned ``pattern`` with ``s`` sampled synapses."""
-        return cls(sample_synapses(pattern, s, n_inputs, seed), theta, n_inputs)
+        n_inputs = as_n_inputs(n_inputs)
+        return cls(sample_synapses(pattern, s, n_inputs, seed), as_threshold(theta), n_inputs)
 
     @classmethod
     def from_patterns(cls, patterns: Iterable[Any], s: int, theta: int, n_inputs: int,
                       seed: SeedLike = None) -> DendriticSegment:
         """A segment storing the union of ``s`` sampled synapses from each pattern."""
-        return cls(union_synapses(patterns, s, n_inputs, seed), theta, n_inputs)
+        n_inputs = as_n_inputs(n_inputs)
+        return cls(union_synapses(patterns, s, n_inputs, seed), as_threshold(theta), n_inputs)

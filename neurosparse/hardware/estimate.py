@@ -12,25 +12,33 @@ mode          MACs                        accumulates (ACs)
 ``event``     ``effective_macs``          ``synaptic_events`` (event-driven delivery)
 ============  ==========================  =============================================
 
-``neuron_updates`` and ``spikes`` are executed in every mode; ``"auto"`` takes the target's
-``default_mode``. A layer without ``delta_macs`` is priced with its ``effective_macs`` in
-delta mode (noted).
+``neuron_updates``, ``spikes`` and learning updates are executed in every mode; ``"auto"``
+takes the target's ``default_mode``. A layer without ``delta_macs`` is priced with its
+``effective_macs`` in delta mode (noted). A precision the target lacks is refused
+(``ParameterError`` naming the target, the precision and the precisions it has).
 
 **Energy** (per-term pricing, the default for most targets)
 
 .. math::
 
     E = \sum_\ell \big(N^{\rm MAC}_\ell e_{\rm MAC} + N^{\rm AC}_\ell e_{\rm AC}
-        + N^{\rm upd}_\ell e_{\rm upd} + N^{\rm spk}_\ell e_{\rm spk}\big)
+        + N^{\rm upd}_\ell e_{\rm upd} + N^{\rm spk}_\ell e_{\rm spk}
+        + N^{\rm learn}_\ell e_{\rm learn}\big)
         + \sum_\ell \sum_{r} B_{\ell r}\, e_{\rm byte}(\text{level}(r))
-        + P_{\rm static}\, T
+        + P_{\rm static}\, s\, T
 
 with per-op energies resolved from the target (``mac_P``, or ``mul_P + add_acc``, or the
 synaptic-op energy; ``ac_P``, or the synaptic-op energy, or ``add_acc``; ``neuron_update``,
 or one MAC plus one add; ``spike`` plus ``hops_per_spike`` times ``spike_hop``), bytes
 ``B`` moved per role (weights, state, metadata, activations) priced at the memory level that holds the
-role (the first level whose capacity holds the model's footprint), and static power times
-the run time ``T`` (the modeled latency, or ``duration_s``).
+role (the first level whose capacity holds the model's footprint), learning (plasticity)
+updates ``N^learn`` at ``synaptic_update`` (see :func:`learning_updates`; the figure includes
+the weight write, so that write is not priced again as memory), and static power times the
+share ``s`` of it the ``static`` choice charges (whole chips, or the occupied share of cores;
+:mod:`neurosparse.hardware.latency`) times the run time ``T`` (the modeled latency, or
+``duration_s``). A target with a ``[mapping]`` table is first mapped
+(:func:`neurosparse.hardware.mapping.map_trace`): the cores and chips it needs set the static
+share, the spread of event work and the barrier, and the mean hops set the spike energy.
 
 Bytes, per role (weights, state, metadata, activations): a layer's counted bytes are used as
 the trace gives them, except that in dense mode a layer reads its whole dense weight matrix
@@ -52,26 +60,32 @@ levels, by default the state levels). ``gated_ops`` (issued, arithmetic suppress
 time, not energy.
 
 **All-in pricing** (``scope="all-in"``, the default where a target only has all-in figures,
-such as TrueNorth): energy is the counts times the all-in figures and nothing else; memory,
-static power and other per-term costs are never added on top (the notes say so). The high
-bound is raised to the target's static floor (static power times run time) where that is
-larger, since an all-in figure measured at one activity level underestimates idle chips.
+such as TrueNorth): energy is the counts times the all-in figures; memory and other per-term
+costs are never added on top (the notes say so). An all-in figure includes leakage at its
+measured activity, so static power is not added either; the estimate is instead never below
+the static floor (static power x share x run time): value, low and high are each raised to it,
+and the difference is reported as static energy.
 
 **The E_MAC / E_AC convention** (``convention="mac_ac"``): MACs x 4.6 pJ + ACs x 0.9 pJ
 (Horowitz 45 nm fp32 multiply + add, and add), nothing else, the way many SNN papers
 report energy; compare with the same counts priced with memory access.
 
-**Latency.** ``roofline`` targets: per layer ``max(work / peak, bytes / bandwidth)``, summed
-over layers (work = MACs + ACs at their peak rates, plus two MAC slots per neuron update;
-bytes of every level that has a bandwidth figure). ``event`` targets: the event work
-(ops x time per op, spikes x (time per spike + hops x time per hop)) spread over
-``parallel_units`` at once, plus a barrier ``sync`` per time step, and never faster than a
-real-time tick ``step_min`` per step: ``steps x max(step_min, work / (steps x units) + sync)``
-with ``steps = n_steps x n_samples``. Targets without a latency model give NaN.
+**Latency** (:mod:`neurosparse.hardware.latency`). ``roofline`` targets: per layer
+``max(work / peak, bytes / bandwidth)``, summed over layers (work = MACs + ACs at their peak
+rates, plus two MAC slots per neuron update; bytes of every level that has a bandwidth
+figure). GPUs (``timing.kernel_launch``): one kernel per layer per step per batch of
+``batch_size`` in sequence, each at least the launch-and-synchronisation floor, else its
+roofline time with the compute at the small-batch utilisation (wave quantization over
+``assumptions.parallel_lanes``). ``event`` targets: the event work spread over the occupied
+cores (``parallel_units`` without a mapping), plus a barrier per step, never faster than a
+real-time tick: ``steps x max(step_min, work / (steps x units) + sync)`` with
+``steps = n_steps x n_samples``. Targets without a latency model give NaN.
 
-**Range.** Every target number has a low and high value (equal to the value when the source
-gives none); the bounds are the same formulas evaluated at the ends that make the result
-smallest and largest, so ``low <= value <= high`` always.
+**Range.** Every target number has a low and high value (equal to the value on a side the
+target documents as ``exact``); the bounds are the same formulas evaluated at the ends that
+make the result smallest and largest, so ``low <= value <= high`` always. The mapping uses the
+central values of the ``[mapping]`` numbers. ``CostReport.quantities`` names the target numbers
+behind an estimate.
 
 Reference for the break-even analysis: M. Dampfhoffer, T. Mesquida, A. Valentian,
 L. Anghel, "Are SNNs Really More Energy-Efficient Than ANNs? An In-Depth Hardware-Aware
@@ -86,17 +100,30 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from neurosparse.errors import ParameterError, TargetError
+from neurosparse.hardware.latency import (
+    STATIC_CHOICES,
+    LayerTime,
+    hops_span,
+    latency,
+    layer_roofline,
+    static_energy,
+)
+from neurosparse.hardware.mapping import layer_outputs, map_trace
+from neurosparse.hardware.span import NAN, ZERO, Span
 from neurosparse.hardware.target import (
     ACCUMULATOR,
     MODES,
     PRECISIONS,
     SCOPES,
     MemoryLevel,
-    Quantity,
     Target,
     load_target,
 )
 from neurosparse.optrace import COUNT_FIELDS, LayerCounts, OpTrace
+
+__all__ = ["CONVENTIONS", "E_AC_CONVENTION", "E_MAC_CONVENTION", "NAN", "STATIC_CHOICES", "ZERO",
+           "CostReport", "Span", "ann_layer_energy", "breakeven_spike_rate", "estimate",
+           "learning_updates", "snn_layer_energy"]
 
 #: The SNN-paper convention: Horowitz 45 nm fp32 multiply (3.7 pJ) + add (0.9 pJ), and add.
 E_MAC_CONVENTION = 4.6e-12
@@ -109,56 +136,6 @@ CONVENTIONS = ("mac_ac",)
 _ROLES = ("weights", "state", "metadata", "activations")
 
 
-# ------------------------------------------------------------------------------ ranges
-@dataclass(frozen=True)
-class Span:
-    """A non-negative number with its low and high bounds; arithmetic carries the bounds."""
-
-    value: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, q: Quantity) -> Span:
-        return cls(q.value, q.low, q.high)
-
-    @classmethod
-    def exact(cls, x: float) -> Span:
-        x = float(x)
-        return cls(x, x, x)
-
-    def __add__(self, other: Span | float) -> Span:
-        o = _span(other)
-        return Span(self.value + o.value, self.low + o.low, self.high + o.high)
-
-    __radd__ = __add__
-
-    def __mul__(self, other: Span | float) -> Span:
-        o = _span(other)
-        return Span(self.value * o.value, self.low * o.low, self.high * o.high)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other: Span | float) -> Span:
-        o = _span(other)
-        return Span(self.value / o.value, self.low / o.high, self.high / o.low)
-
-    def __rtruediv__(self, other: float) -> Span:
-        return _span(other) / self
-
-    def maximum(self, other: Span | float) -> Span:
-        o = _span(other)
-        return Span(max(self.value, o.value), max(self.low, o.low), max(self.high, o.high))
-
-
-def _span(x: Span | float) -> Span:
-    return x if isinstance(x, Span) else Span.exact(x)
-
-
-ZERO = Span.exact(0.0)
-NAN = Span.exact(float("nan"))
-
-
 # ------------------------------------------------------------------------------ report
 @dataclass(frozen=True)
 class CostReport:
@@ -168,8 +145,11 @@ class CostReport:
     ``*_high_*`` pair brackets its value. ``per_layer`` maps a layer to its
     ``compute_energy_j``, ``memory_energy_j`` and ``energy_j`` (static energy belongs to the
     chip, not to a layer). ``work`` holds what was executed: ``macs``, ``acs``,
-    ``neuron_updates``, ``spikes`` and ``*_bytes`` per role. :meth:`per_sample` divides
-    everything by ``n_samples``.
+    ``neuron_updates``, ``spikes``, ``learning_updates`` and ``*_bytes`` per role.
+    ``static`` is the static-power choice (``"chips"`` or ``"occupied"``), ``mapping`` the
+    chip mapping (:class:`~neurosparse.hardware.mapping.ChipMapping` as a dict; None where
+    the target has no ``[mapping]`` table) and ``quantities`` the target numbers that priced
+    the estimate. :meth:`per_sample` divides everything by ``n_samples``.
     """
 
     target: str
@@ -191,6 +171,9 @@ class CostReport:
     n_samples: int
     work: Mapping[str, float] = field(default_factory=dict)
     is_per_sample: bool = False
+    static: str = "chips"
+    mapping: Mapping[str, Any] | None = None
+    quantities: tuple[str, ...] = ()
 
     def per_sample(self) -> CostReport:
         """The same report divided by ``n_samples`` (energy and latency per sample)."""
@@ -219,7 +202,8 @@ class CostReport:
             "notes": list(self.notes), "n_samples": self.n_samples,
             "per_sample": self.is_per_sample,
             "energy_per_sample_j": self.energy_j / n, "latency_per_sample_s": self.latency_s / n,
-            "work": dict(self.work),
+            "work": dict(self.work), "static": self.static, "mapping": self.mapping,
+            "quantities": list(self.quantities),
         }
 
 
@@ -230,31 +214,47 @@ class _Prices:
     ac: Span
     neuron: Span
     spike: Span
+    learn: Span | None = None
 
 
-def _resolve_precision(t: Target, precision: str, notes: list[str]) -> str:
-    if not t.precisions or precision in t.precisions:
-        return precision
-    notes.append(f"{t.name} computes in {', '.join(t.precisions)} only: priced at "
-                 f"{t.precisions[0]} instead of {precision}")
-    return t.precisions[0]
+def check_precision(t: Target, precision: str) -> str:
+    """``precision`` if ``t`` computes in it (any precision for a precision-agnostic target).
+
+    Raises
+    ------
+    ParameterError
+        Naming the target, the precision asked for and the precisions the target has.
+    """
+    if precision not in PRECISIONS:
+        raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if t.precisions and precision not in t.precisions:
+        raise ParameterError(f"target {t.name} has no {precision} arithmetic: its precisions are "
+                             f"{', '.join(t.precisions)}; price it at one of those (a recipe sets "
+                             f"pricing.target_precision.{t.name})")
+    return precision
 
 
-def _prices(t: Target, p: str, scope: str, notes: dict[str, str]) -> _Prices:
+def _prices(t: Target, p: str, scope: str, notes: dict[str, str], used: set[str],
+            hops: Span = ZERO) -> _Prices:
     """Per-op energies of ``t`` in precision ``p`` under ``scope``; ``notes`` gets the fallbacks
-    used, keyed by the count they price (``macs``, ``acs``, ``neuron_updates``)."""
+    used, keyed by the count they price (``macs``, ``acs``, ``neuron_updates``, ``learning``);
+    ``used`` the names of the quantities that price them."""
+    section = "energy_all_in" if scope == "all-in" else "energy"
     table = t.energy_all_in if scope == "all-in" else t.energy
     acc = ACCUMULATOR.get(p, p)
 
     def get(key: str) -> Span | None:
-        return Span.of(table[key]) if key in table else None
+        if key not in table:
+            return None
+        used.add(f"{section}.{key}")
+        return Span.of(table[key])
 
-    if get(f"mac_{p}") is not None:
+    if f"mac_{p}" in table:
         mac = get(f"mac_{p}")
-    elif get(f"mul_{p}") is not None and get(f"add_{acc}") is not None:
+    elif f"mul_{p}" in table and f"add_{acc}" in table:
         mac = get(f"mul_{p}") + get(f"add_{acc}")
         notes["macs"] = f"a {p} MAC is priced as mul_{p} + add_{acc} = {mac.value * 1e12:.3g} pJ"
-    elif get("synaptic_op") is not None:
+    elif "synaptic_op" in table:
         mac = get("synaptic_op")
         notes["macs"] = ("MACs (real-valued inputs) are priced as synaptic ops; on this chip they "
                          "need graded or multi-bit events")
@@ -267,7 +267,7 @@ def _prices(t: Target, p: str, scope: str, notes: dict[str, str]) -> _Prices:
     else:
         ac = mac
         notes["acs"] = "no accumulate figure: ACs are priced as MACs"
-    if get("neuron_update") is not None:
+    if "neuron_update" in table:
         neuron = get("neuron_update")
     elif scope == "all-in":
         neuron = ZERO
@@ -280,10 +280,13 @@ def _prices(t: Target, p: str, scope: str, notes: dict[str, str]) -> _Prices:
     if scope == "per-term" and "spike" in table:
         spike = get("spike")
         if "spike_hop" in table:
-            hops = Span.of(t.assumptions["hops_per_spike"]) if "hops_per_spike" in t.assumptions \
-                else ZERO
             spike = spike + hops * get("spike_hop")
-    return _Prices(mac, ac, neuron, spike)
+    learn = get("synaptic_update") if scope == "per-term" else None
+    if learn is None:
+        notes["learning_updates"] = (f"learning updates are not priced beyond their weight writes: {t.name} "
+                             f"has no {'per-term ' if scope == 'per-term' else ''}synaptic_update "
+                             f"figure")
+    return _Prices(mac, ac, neuron, spike, learn)
 
 
 def _choose_levels(t: Target, footprints: Mapping[str, float],
@@ -409,10 +412,30 @@ def _check_trace(trace: OpTrace) -> None:
                                      f"finite and >= 0")
 
 
+def learning_updates(trace: OpTrace, layer: LayerCounts) -> tuple[float, bool]:
+    """Plasticity (synaptic weight) updates of ``layer`` and whether they were derived.
+
+    A ``synaptic_updates`` count on the layer is used as given. Without one, a projection
+    of the event core (``trace.source == "neurosparse.core"``) that writes its weights is
+    plastic, and :mod:`neurosparse.core.trace` writes 4 B per STDP update (one per
+    presynaptic event, depressing that synapse, and one per incoming synapse of a neuron
+    that spiked, potentiating it): ``weight_bytes_written / 4`` updates, exact for uniform
+    in-degree (the trace uses the mean in-degree).
+    """
+    counted = float(getattr(layer, "synaptic_updates", 0.0) or 0.0)
+    if counted > 0:
+        return counted, False
+    if trace.source == "neurosparse.core" and layer.kind == "projection" \
+            and layer.weight_bytes_written > 0:
+        return layer.weight_bytes_written / 4.0, True
+    return 0.0, False
+
+
 # ------------------------------------------------------------------------------ estimate
 def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precision: str = "fp32",
              convention: str | None = None, scope: str | None = None,
-             duration_s: float | None = None) -> CostReport:
+             duration_s: float | None = None, static: str = "chips",
+             batch_size: int = 1) -> CostReport:
     """Energy and latency of ``trace`` on ``target`` (see the module docstring for the model).
 
     Parameters
@@ -424,8 +447,8 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
     mode
         ``"auto"`` (the target's default), ``"dense"``, ``"skip"``, ``"delta"`` or ``"event"``.
     precision
-        ``"fp32"``, ``"fp16"`` or ``"int8"``; a target that lacks it prices at its first
-        precision (noted).
+        ``"fp32"``, ``"fp16"`` or ``"int8"``; a target that lacks it is refused
+        (``ParameterError`` naming the precisions it has).
     convention
         ``None``, or ``"mac_ac"`` for the E_MAC = 4.6 pJ / E_AC = 0.9 pJ convention (no
         memory, no neuron updates, no static power).
@@ -433,6 +456,13 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
         ``"per-term"`` or ``"all-in"`` pricing; default the target's ``default_scope``.
     duration_s
         Time the chip is powered for the run (for static energy); default the modeled latency.
+    static
+        ``"chips"`` (default): static power of every chip the mapping needs; ``"occupied"``:
+        the share of the chips' cores the model occupies (see
+        :mod:`neurosparse.hardware.latency`). Said in every report's notes.
+    batch_size
+        Samples per forward pass on a GPU (``timing.kernel_launch`` targets): kernels are
+        launched once per layer, step and batch. Default 1 (streaming inference).
 
     Returns
     -------
@@ -442,25 +472,40 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
     t = load_target(target)
     if mode != "auto" and mode not in MODES:
         raise ParameterError(f"mode must be 'auto' or one of {', '.join(MODES)}, got {mode!r}")
-    if precision not in PRECISIONS:
-        raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    p = check_precision(t, precision)
     if convention is not None and convention not in CONVENTIONS:
         raise ParameterError(f"convention must be None or 'mac_ac', got {convention!r}")
     if scope is not None and scope not in SCOPES:
         raise ParameterError(f"scope must be None, 'per-term' or 'all-in', got {scope!r}")
-    if duration_s is not None and not (math.isfinite(duration_s) and duration_s >= 0):
+    if duration_s is not None and not (isinstance(duration_s, (int, float)) and
+                                       math.isfinite(duration_s) and duration_s >= 0):
         raise ParameterError(f"duration_s must be a finite time >= 0, got {duration_s!r}")
+    if static not in STATIC_CHOICES:
+        raise ParameterError(f"static must be one of {', '.join(map(repr, STATIC_CHOICES))}, got "
+                             f"{static!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ParameterError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     _check_trace(trace)
     notes: list[str] = []
     run_mode = t.default_mode if mode == "auto" else mode
     if mode == "auto":
         notes.append(f"mode auto: {t.name}'s default execution is {run_mode}")
-    p = _resolve_precision(t, precision, notes)
     scope = scope or t.default_scope
     table = t.energy_all_in if scope == "all-in" else t.energy
     if not table and convention is None:
         raise TargetError(f"target {t.name} has no {scope} energies; use scope="
                           f"{'per-term' if scope == 'all-in' else 'all-in'}")
+    mapping = map_trace(trace, t)
+    if mapping is not None:
+        notes.append(mapping.summary())
+        if mapping.chips > 1:
+            notes.append(f"the model needs {mapping.cores} cores, more than one chip's "
+                         f"{mapping.cores_per_chip}: priced on {mapping.chips} chips")
+    else:
+        notes.append(f"fit not checked: {t.name} has no [mapping] table (cores, neurons and "
+                     f"synapses per core)")
+    used: set[str] = set()
+    hops = hops_span(t, mapping, notes)
     price_notes: dict[str, str] = {}
     if convention is not None:
         prices = None
@@ -468,7 +513,7 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
                      "and add): memory access, neuron updates and static power are not priced; "
                      "compare with the same counts priced with memory access")
     else:
-        prices = _prices(t, p, scope, price_notes)
+        prices = _prices(t, p, scope, price_notes, used, hops)
         if scope == "all-in":
             notes.append(f"priced with {t.name}'s all-in figures only "
                          f"({', '.join(sorted(t.energy_all_in))}): memory access, static power "
@@ -478,22 +523,34 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
         t.latency_model == "roofline" else {}
     if use_memory and not levels:
         notes.append(f"{t.name} has no memory levels: memory access is inside its per-op energies")
+    if use_memory:
+        used.update(f"memory.{lvl.name}.energy" for lvl in levels.values())
+    outputs = layer_outputs(trace)
 
-    flags: dict[str, list[str]] = {"no_dense": [], "no_delta": [], "modeled": []}
+    flags: dict[str, list[str]] = {"no_dense": [], "no_delta": [], "modeled": [], "derived": []}
     per_layer: dict[str, dict[str, float]] = {}
     compute, memory = ZERO, ZERO
-    work = dict.fromkeys(("macs", "acs", "gated_ops", "neuron_updates", "spikes", "weights_bytes",
-                          "state_bytes", "metadata_bytes", "activations_bytes"), 0.0)
-    roofline, event_work, memory_bound = ZERO, ZERO, []
+    work = dict.fromkeys(("macs", "acs", "gated_ops", "neuron_updates", "spikes", "learning_updates",
+                          "weights_bytes", "state_bytes", "metadata_bytes", "activations_bytes"), 0.0)
+    times: list[LayerTime] = []
+    event_work = ZERO
     for layer in trace.layers.values():
         macs, acs = _executed(layer, run_mode, flags)
         gated = 0.0 if run_mode == "dense" else layer.gated_ops  # slots that take time, no energy
         nu, spikes = layer.neuron_updates, layer.spikes
         moved = _layer_bytes(layer, run_mode, trace, p, macs + acs + gated, flags)
+        learn, derived = learning_updates(trace, layer)
+        if derived:
+            flags["derived"].append(layer.name)
         if convention is not None:
             c = Span.exact(macs * E_MAC_CONVENTION + acs * E_AC_CONVENTION)
         else:
             c = macs * prices.mac + acs * prices.ac + nu * prices.neuron + spikes * prices.spike
+            if prices.learn is not None and learn > 0:
+                c = c + learn * prices.learn
+                # the update's figure includes writing the weight back
+                scale = WEIGHT_BYTES[p] / trace.value_bytes if trace.value_bytes else 1.0
+                moved["weights"] = max(moved["weights"] - layer.weight_bytes_written * scale, 0.0)
         m = ZERO
         if use_memory:
             for role, level in levels.items():
@@ -502,22 +559,29 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
         per_layer[layer.name] = {"compute_energy_j": c.value, "memory_energy_j": m.value,
                                  "energy_j": c.value + m.value}
         for key, v in (("macs", macs), ("acs", acs), ("gated_ops", gated), ("neuron_updates", nu),
-                       ("spikes", spikes)):
+                       ("spikes", spikes), ("learning_updates", learn)):
             work[key] += v
         for role in _ROLES:
             work[f"{role}_bytes"] += moved[role]
         if t.latency_model == "roofline":
-            lat, bound = _roofline(t, p, macs + gated, acs, nu, moved, levels)
-            roofline = roofline + lat
-            if bound:
-                memory_bound.append(layer.name)
+            t_c, t_m = layer_roofline(t, p, macs + gated, acs, nu, moved, levels)
+            times.append(LayerTime(layer.name, t_c, t_m, outputs.get(layer.name) or None,
+                                   macs + acs + gated + nu > 0 or t_m.value > 0))
         elif t.latency_model == "event":
-            event_work = event_work + _event_work(t, macs + acs + gated, nu, spikes)
-    latency = _latency(t, trace, roofline, event_work, memory_bound, notes)
-    static, floor = _static(t, latency, duration_s, scope, convention, notes)
-    energy = compute + memory + static
-    high = max(energy.high, floor)
+            event_work = event_work + _event_work(t, macs + acs + gated, nu, spikes, hops)
+    used.update(_latency_quantities(t, convention))
+    run_time = latency(t, trace, times, event_work, mapping, batch_size, notes)
+    time = Span.exact(duration_s) if duration_s is not None else run_time
+    static_part = static_energy(t, time, scope, convention, static, mapping, compute + memory,
+                                trace.n_samples, notes)
+    if static_part.value > 0 or static_part.high > 0:
+        used.add("power.static")
+    energy = compute + memory + static_part
     notes += [text for key, text in price_notes.items() if work[key] > 0]
+    if work["learning_updates"] > 0 and prices is not None and prices.learn is not None:
+        notes.append(f"{work['learning_updates'] / max(trace.n_samples, 1):.4g} learning (STDP) "
+                     f"updates per sample priced at {prices.learn.value * 1e12:.3g} pJ each "
+                     f"(synaptic_update), their weight writes inside that figure")
     if work["gated_ops"] > 0:
         notes.append(f"{work['gated_ops']:.4g} gated ops take issue slots (time) but no energy")
     if not (use_memory and levels) and t.latency_model != "roofline":
@@ -525,93 +589,31 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
     _flag_notes(flags, notes)
     return CostReport(
         target=t.name, mode=run_mode, precision=p, scope=scope, convention=convention,
-        energy_j=energy.value, energy_low_j=energy.low, energy_high_j=high,
-        compute_energy_j=compute.value, memory_energy_j=memory.value, static_energy_j=static.value,
-        latency_s=latency.value, latency_low_s=latency.low, latency_high_s=latency.high,
-        per_layer=per_layer, notes=tuple(dict.fromkeys(notes)), n_samples=trace.n_samples,
-        work=work)
+        energy_j=energy.value, energy_low_j=energy.low, energy_high_j=energy.high,
+        compute_energy_j=compute.value, memory_energy_j=memory.value,
+        static_energy_j=static_part.value, latency_s=run_time.value, latency_low_s=run_time.low,
+        latency_high_s=run_time.high, per_layer=per_layer, notes=tuple(dict.fromkeys(notes)),
+        n_samples=trace.n_samples, work=work, static=static,
+        mapping=mapping.to_dict() if mapping is not None else None,
+        quantities=tuple(sorted(used)))
 
 
-def _roofline(t: Target, p: str, macs: float, acs: float, nu: float, moved: Mapping[str, float],
-              levels: Mapping[str, MemoryLevel]) -> tuple[Span, bool]:
-    tp = t.throughput
-    peak_mac = Span.of(tp[f"peak_macs_{p}"])
-    peak_ac = Span.of(tp[f"peak_acs_{p}"]) if f"peak_acs_{p}" in tp else peak_mac
-    t_compute = (macs + 2 * nu) / peak_mac + acs / peak_ac
-    by_level: dict[str, float] = {}
-    for role, level in levels.items():
-        by_level[level.name] = by_level.get(level.name, 0.0) + moved[role]
-    t_memory = ZERO
-    for name, nbytes in by_level.items():
-        if f"bandwidth_{name}" in tp:
-            t_memory = t_memory + nbytes / Span.of(tp[f"bandwidth_{name}"])
-    return t_compute.maximum(t_memory), t_memory.value > t_compute.value
-
-
-def _event_work(t: Target, ops: float, nu: float, spikes: float) -> Span:
-    tm, asm = t.timing, t.assumptions
-
-    def q(table: Mapping[str, Quantity], key: str) -> Span:
-        return Span.of(table[key]) if key in table else ZERO
-
-    hop = q(asm, "hops_per_spike") * q(tm, "spike_hop")
-    return ops * q(tm, "synaptic_op") + nu * q(tm, "neuron_update") + spikes * (q(tm, "spike") + hop)
-
-
-def _latency(t: Target, trace: OpTrace, roofline: Span, event_work: Span, memory_bound: list[str],
-             notes: list[str]) -> Span:
+def _latency_quantities(t: Target, convention: str | None) -> set[str]:
+    """Names of the timing, throughput, assumption and mapping quantities a latency uses."""
+    names = {f"timing.{k}" for k in t.timing} | {f"mapping.{k}" for k in t.mapping}
+    names |= {f"assumptions.{k}" for k in t.assumptions}
     if t.latency_model == "roofline":
-        notes.append("roofline latency over the trace's total work: steps and samples overlap "
-                     "ideally; kernel-launch and per-step overheads are not modeled")
-        if not any(k.startswith("bandwidth_") for k in t.throughput):
-            notes.append(f"{t.name} has no bandwidth figure: latency counts compute only")
-        elif memory_bound:
-            notes.append(f"roofline: memory-bound layers: {', '.join(memory_bound)}")
-        return roofline
-    if t.latency_model == "event":
-        steps = max(trace.n_steps, 1) * max(trace.n_samples, 1)
-        units = Span.of(t.assumptions["parallel_units"]) if "parallel_units" in t.assumptions \
-            else Span.exact(1.0)
-        sync = Span.of(t.timing["sync"]) if "sync" in t.timing else ZERO
-        tick = Span.of(t.timing["step_min"]) if "step_min" in t.timing else ZERO
-        per_step = event_work / (units * steps) + sync
-        parts = []
-        if event_work.value > 0:
-            parts.append(f"events x time per op spread over {units.value:g} parallel units, plus "
-                         f"{sync.value:.3g} s sync per step")
-        if tick.value > 0:
-            parts.append(f"at least one {tick.value:g} s tick per step")
-        text = "event latency: " + ", ".join(parts or ["no timing figures"])
-        if tick.value > 0 and trace.dt is not None and not math.isclose(trace.dt, tick.value):
-            text += (f" (trace dt {trace.dt:g} s: a tick-bound run takes {tick.value / trace.dt:.3g}x "
-                     f"biological time)")
-        notes.append(text)
-        return per_step.maximum(tick) * steps
-    notes.append(f"{t.name} has no latency model: latency is NaN")
-    return NAN
+        names |= {f"throughput.{k}" for k in t.throughput}
+    return names
 
 
-def _static(t: Target, latency: Span, duration_s: float | None, scope: str, convention: str | None,
-            notes: list[str]) -> tuple[Span, float]:
-    """(static energy, floor for the high bound)."""
-    if "static" not in t.power:
-        if convention is None and scope == "per-term":
-            notes.append(f"{t.name} gives no static power: no static energy priced "
-                         f"(see the target's description)")
-        return ZERO, 0.0
-    power = Span.of(t.power["static"])
-    time = Span.exact(duration_s) if duration_s is not None else latency
-    if math.isnan(time.value):
-        notes.append("static power not priced: no run time (give duration_s)")
-        return ZERO, 0.0
-    if convention is not None:
-        return ZERO, 0.0
-    if scope == "all-in":
-        floor = power * time
-        notes.append(f"static floor {floor.value:.3g} J (static power x run time) bounds the "
-                     f"energy from below at low activity; the high bound is at least this")
-        return ZERO, floor.high
-    return power * time, 0.0
+def _event_work(t: Target, ops: float, nu: float, spikes: float, hops: Span) -> Span:
+    tm = t.timing
+
+    def q(key: str) -> Span:
+        return Span.of(tm[key]) if key in tm else ZERO
+
+    return ops * q("synaptic_op") + nu * q("neuron_update") + spikes * (q("spike") + hops * q("spike_hop"))
 
 
 def _flag_notes(flags: dict[str, list[str]], notes: list[str]) -> None:
@@ -621,6 +623,10 @@ def _flag_notes(flags: dict[str, list[str]], notes: list[str]) -> None:
     if flags["no_dense"]:
         notes.append(f"dense mode: no dense_ops for {', '.join(flags['no_dense'])}; priced with "
                      f"their effective ops")
+    if flags["derived"]:
+        notes.append(f"learning updates of {', '.join(flags['derived'])} derived from the event "
+                     f"core's weight writes (4 B per STDP update); OpTrace has no "
+                     f"synaptic_updates count")
     if flags["modeled"]:
         notes.append(f"no byte counts for {', '.join(flags['modeled'])}: memory traffic modeled "
                      f"(each op reads its weight once per reuse, each update reads and writes its "
@@ -631,12 +637,10 @@ def _flag_notes(flags: dict[str, list[str]], notes: list[str]) -> None:
 def _layer_prices(target: Target | str, precision: str, fan_in: int, n_neurons: int,
                   include_memory: bool) -> tuple[_Prices, float, float, int, int]:
     """Per-op prices, per-byte energies of the weight and state levels, and their byte widths."""
-    if precision not in PRECISIONS:
-        raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     t = load_target(target)
     notes: list[str] = []
-    p = _resolve_precision(t, precision, notes)
-    prices = _prices(t, p, t.default_scope, {})
+    p = check_precision(t, precision)
+    prices = _prices(t, p, t.default_scope, {}, set(), _hops_assumed(t))
     b_w, b_s = WEIGHT_BYTES[p], STATE_BYTES[p]
     e_w = e_s = 0.0
     if include_memory and t.default_scope == "per-term" and t.memory_roles:
@@ -645,6 +649,10 @@ def _layer_prices(target: Target | str, precision: str, fan_in: int, n_neurons: 
         levels = _choose_levels(t, footprint, notes)
         e_w, e_s = levels["weights"].energy.value, levels["state"].energy.value
     return prices, e_w, e_s, b_w, b_s
+
+
+def _hops_assumed(t: Target) -> Span:
+    return Span.of(t.assumptions["hops_per_spike"]) if "hops_per_spike" in t.assumptions else ZERO
 
 
 def _check_layer_args(fan_in: int, n_neurons: int, n_steps: int = 1) -> None:

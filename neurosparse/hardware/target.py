@@ -54,11 +54,26 @@ Tables and their keys:
 * ``[throughput.*]``: ``peak_macs_P`` and ``peak_acs_P`` (operations per second, one op =
   one MAC or one accumulate) and ``bandwidth_LEVEL`` (bytes per second of a memory level).
 * ``[timing.*]``: seconds per ``synaptic_op``, ``neuron_update``, ``spike``, ``spike_hop``;
-  ``sync`` (barrier per time step) and ``step_min`` (a real-time tick).
+  ``sync`` (barrier per time step), ``step_min`` (a real-time tick) and ``kernel_launch``
+  (a GPU's launch-and-synchronise floor per kernel).
 * ``[assumptions.*]``: dimensionless modelling parameters, ``parallel_units`` (units working
-  at once) and ``hops_per_spike``.
+  at once), ``hops_per_spike`` and, for GPUs, ``parallel_lanes`` (independent outputs a
+  kernel needs to fill the chip: the small-batch utilisation model of
+  :mod:`neurosparse.hardware.estimate`).
+* ``[mapping.*]``: what one chip holds, for :mod:`neurosparse.hardware.mapping`:
+  ``cores_per_chip``, ``neurons_per_core``, ``synapse_memory_per_core`` (a data size) with
+  ``synapse_bits`` (bits one synapse takes there), ``axons_in_per_core`` (distinct inputs a
+  core accepts: the fan-in limit), ``axons_out_per_core`` (output routes a core holds: the
+  fan-out limit) or ``target_cores_per_neuron`` (cores one neuron's spikes can reach), and,
+  for a mesh, ``cores_per_tile``, ``mesh_tiles_x`` and ``mesh_tiles_y``. ``power.static`` is
+  then the static power of one chip.
 * ``[reference.*]``: any other documented number (TDP, an all-in cross-check); shown in the
   catalog table, never priced.
+
+Every number that prices an estimate should carry a range (``low < value < high``); where
+the source allows none, or one side only, the optional field ``exact`` says why (a
+datasheet peak, a value fixed by construction, the only published figure). A test holds
+every shipped target to this.
 
 Units are converted to SI on load (``J``, ``J/B``, ``W``, ``s``, ``1/s``, ``B/s``, ``B``,
 ``1``); the raw value and unit are kept for display. Throughputs are given in ``ops/s``
@@ -70,7 +85,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -100,14 +115,21 @@ ACCUMULATOR = {"fp32": "fp32", "fp16": "fp16", "int8": "int32"}
 _NUMBER_FORMATS = ("fp32", "fp16", "int8", "int32")
 ENERGY_KEYS = frozenset({f"{op}_{p}" for op in ("mac", "mul", "add", "ac") for p in _NUMBER_FORMATS}
                         | {"synaptic_op", "synaptic_update", "neuron_update", "spike", "spike_hop"})
-TIMING_KEYS = frozenset({"synaptic_op", "neuron_update", "spike", "spike_hop", "sync", "step_min"})
-ASSUMPTION_KEYS = frozenset({"parallel_units", "hops_per_spike"})
+TIMING_KEYS = frozenset({"synaptic_op", "neuron_update", "spike", "spike_hop", "sync", "step_min",
+                         "kernel_launch"})
+ASSUMPTION_KEYS = frozenset({"parallel_units", "hops_per_spike", "parallel_lanes"})
+#: Keys of ``[mapping]`` and their dimensions (see the module docstring).
+MAPPING_KEYS = {"cores_per_chip": "1", "neurons_per_core": "1", "synapse_memory_per_core": "B",
+                "synapse_bits": "1", "axons_in_per_core": "1", "axons_out_per_core": "1",
+                "target_cores_per_neuron": "1", "cores_per_tile": "1", "mesh_tiles_x": "1",
+                "mesh_tiles_y": "1"}
 POWER_KEYS = frozenset({"static"})
 _TOP_KEYS = frozenset({"name", "description", "kind", "technology", "default_mode", "default_scope",
                        "latency_model", "precisions", "references", "energy", "energy_all_in", "memory",
-                       "memory_roles", "power", "throughput", "timing", "assumptions", "reference"})
+                       "memory_roles", "power", "throughput", "timing", "assumptions", "reference",
+                       "mapping"})
 _Q_REQUIRED = ("value", "unit", "source", "basis", "scope")
-_Q_OPTIONAL = ("low", "high", "note")
+_Q_OPTIONAL = ("low", "high", "note", "exact")
 
 # ------------------------------------------------------------------------------ units
 _SI_PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "m": 1e-3, "": 1.0,
@@ -177,6 +199,7 @@ class Quantity:
     basis: str
     scope: str
     note: str = ""
+    exact: str = ""
     raw_value: float = 0.0
     raw_unit: str = ""
     raw_low: float | None = None
@@ -185,6 +208,11 @@ class Quantity:
     @property
     def has_range(self) -> bool:
         return self.low != self.value or self.high != self.value
+
+    @property
+    def range_documented(self) -> bool:
+        """``low < value < high``, or an ``exact`` reason says why not."""
+        return (self.low < self.value < self.high) or bool(self.exact.strip())
 
     def display(self) -> str:
         """The value as the source states it, e.g. ``"23.6 pJ"``."""
@@ -235,6 +263,7 @@ class Target:
     reference: Mapping[str, Quantity]
     references: tuple[str, ...] = ()
     path: str = ""
+    mapping: Mapping[str, Quantity] = field(default_factory=lambda: MappingProxyType({}))
 
     def quantities(self) -> Iterator[Quantity]:
         """Every quantity of the target, named ``section.key`` (memory: ``memory.level.energy``)."""
@@ -244,7 +273,7 @@ class Target:
             yield level.energy
             if level.capacity is not None:
                 yield level.capacity
-        for section in ("power", "throughput", "timing", "assumptions", "reference"):
+        for section in ("power", "throughput", "timing", "assumptions", "mapping", "reference"):
             yield from getattr(self, section).values()
 
     def __repr__(self) -> str:
@@ -356,6 +385,7 @@ def target_from_dict(data: Mapping[str, Any], where: str = "<dict>") -> Target:
     power = table("power", POWER_KEYS, "W")
     timing = table("timing", TIMING_KEYS, "s")
     assumptions = table("assumptions", ASSUMPTION_KEYS, "1")
+    mapping = table("mapping", frozenset(MAPPING_KEYS), MAPPING_KEYS, positive=True)
     reference = table("reference", None, {k: _dimension_of(v) for k, v in
                                           data.get("reference", {}).items()})
     memory = _memory(data.get("memory", {}), fail)
@@ -381,7 +411,7 @@ def target_from_dict(data: Mapping[str, Any], where: str = "<dict>") -> Target:
         default_scope=default_scope, latency_model=latency_model, precisions=tuple(precisions),
         energy=energy, energy_all_in=energy_all_in, memory=memory, memory_roles=roles, power=power,
         throughput=throughput, timing=timing, assumptions=assumptions, reference=reference,
-        references=tuple(references), path=str(where))
+        references=tuple(references), path=str(where), mapping=mapping)
     _check_consistency(target, fail)
     return target
 
@@ -447,7 +477,7 @@ def _quantity(name: str, qdata: Any, dimension: str, fail, *, scope: str | None 
         raise fail(f"{name}: high ({high:g}) is below value ({value:g}); need low <= value <= high")
     if positive and low <= 0:
         raise fail(f"{name} must be > 0 (it divides work), got {low:g}")
-    for key in ("source", "note"):
+    for key in ("source", "note", "exact"):
         if key in qdata and not isinstance(qdata[key], str):
             raise fail(f"{name}.{key} must be a string")
     if not qdata["source"].strip():
@@ -467,7 +497,8 @@ def _quantity(name: str, qdata: Any, dimension: str, fail, *, scope: str | None 
                    f"{'energy_all_in' if q_scope == 'all-in' else 'energy'})")
     return Quantity(name=name, value=value * factor, unit=si_unit, low=low * factor,
                     high=high * factor, source=qdata["source"].strip(), basis=basis, scope=q_scope,
-                    note=note.strip(), raw_value=value, raw_unit=str(unit),
+                    note=note.strip(), exact=qdata.get("exact", "").strip(), raw_value=value,
+                    raw_unit=str(unit),
                     raw_low=nums.get("low"), raw_high=nums.get("high"))
 
 
@@ -549,6 +580,16 @@ def _check_consistency(t: Target, fail) -> None:
             raise fail("latency_model 'roofline' needs at least one precision")
     if t.latency_model == "event" and not ({"synaptic_op", "step_min"} & set(t.timing)):
         raise fail("latency_model 'event' needs timing.synaptic_op or timing.step_min")
+    if t.mapping:
+        for key in ("cores_per_chip", "neurons_per_core"):
+            if key not in t.mapping:
+                raise fail(f"mapping needs mapping.{key} (give both cores_per_chip and "
+                           f"neurons_per_core, or no [mapping] table)")
+        if ("synapse_memory_per_core" in t.mapping) != ("synapse_bits" in t.mapping):
+            raise fail("mapping.synapse_memory_per_core and mapping.synapse_bits go together")
+        mesh = {"cores_per_tile", "mesh_tiles_x", "mesh_tiles_y"} & set(t.mapping)
+        if mesh and len(mesh) != 3:
+            raise fail("a mesh needs all of mapping.cores_per_tile, mesh_tiles_x and mesh_tiles_y")
 
 
 # ------------------------------------------------------------------------------ catalog docs
@@ -556,11 +597,45 @@ _README_INTRO = """\
 # Hardware targets
 
 One TOML file per target. Every number carries its value and unit as the source states
-them, an optional low/high range, its `source` (paper or datasheet, with table or figure),
-its `basis` (`measured`, `simulated`, `derived` with the arithmetic in a note, `specified`
-by a datasheet or the architecture, or `assumed` with the assumption in a note) and its
-`scope` (`per-term`: one term of a sum; `all-in`: whole-chip energy divided by one count,
-which is never combined with per-term costs). Units are converted to SI on load.
+them, a low/high range, its `source` (paper or datasheet, with table or figure), its
+`basis` (`measured`, `simulated`, `derived` with the arithmetic in a note, `specified` by a
+datasheet or the architecture, or `assumed` with the assumption in a note) and its `scope`
+(`per-term`: one term of a sum; `all-in`: whole-chip energy divided by one count, which is
+never combined with per-term costs). Units are converted to SI on load.
+
+**Ranges.** Every number that prices an estimate has `low < value < high`, or an `exact`
+field saying why it has no range on one side or both (a datasheet peak, zero by
+construction, the only published figure, a stated minimum); a test holds every shipped
+target to this. Estimates carry the ranges through, so a report's range is never a single
+point unless every number behind it is documented as exact.
+
+**Static power** (`power.static`, per chip or device) is charged the same way on every
+target, with the choice explicit in every report row: `static="chips"` (default) powers the
+whole chips the mapping needs; `static="occupied"` charges the share of cores the model
+occupies (the whole device on a GPU or CPU, which cannot power-gate to a model's share).
+All-in targets (TrueNorth) already include leakage at their measured operating point:
+their estimate is raised to the static floor (static power x run time) for the value and
+both bounds, never added on top. Targets without a static figure say so in every row:
+SpiNNaker 1 and 2 leave out their baseline power (an underestimate); the CPU's per-op
+energies include its static share.
+
+**Fit and mapping** (`[mapping]`: cores per chip, neurons per core, synapse memory per core
+and bits per synapse, input axons per core, output routes per core or target cores per
+neuron, mesh tiles). `neurosparse.hardware.mapping.map_trace` packs each population onto as
+few cores as those limits allow, says whether the model fits, and gives the cores and chips
+it needs; the estimate prices static power for those chips, spreads event work over the
+occupied cores, interpolates the barrier between one tile and the whole mesh, and uses the
+mean hop distance of the occupied tiles. A model too big for one chip is priced on the chips
+it needs, with a note.
+
+**GPUs at small batch** (`timing.kernel_launch`, `assumptions.parallel_lanes`): one kernel
+per layer per time step per batch runs in sequence, each taking at least the measured
+launch-and-synchronisation floor, else its roofline time at the utilisation of wave
+quantization over the GPU's lanes (`neurosparse/hardware/latency.py`).
+
+**Learning**: `energy.synaptic_update` (Loihi: 120 pJ) prices each plasticity update; the
+event core's STDP updates are derived from its plastic projections' weight writes (4 B per
+update) until OpTrace carries a `synaptic_updates` count.
 
 Load one with `neurosparse.hardware.target.load_target("loihi")` or from your own file with
 `load_target("path/to/chip.toml")`; the file format is in the docstring of
@@ -589,8 +664,9 @@ def catalog_table(names: list[str | Path] | None = None) -> str:
         for q in t.quantities():
             parts.append(f"| `{q.name}` | {q.display()} | {q.display_range()} | {q.basis} | "
                          f"{q.scope} | {q.source.replace('|', '/')} |")
-            if q.note:
-                notes.append(f"* `{q.name}`: {q.note}")
+            text = " ".join(part for part in (q.note, f"Range: {q.exact}" if q.exact else "") if part)
+            if text:
+                notes.append(f"* `{q.name}`: {text}")
         if notes:
             parts += ["", "Notes:", "", *notes]
         if t.references:

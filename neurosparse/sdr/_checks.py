@@ -1,7 +1,8 @@
 """Checks of the numbers and index arrays that the public calls of :mod:`neurosparse.sdr` take.
 
 Each check raises :class:`~neurosparse.errors.ParameterError` naming the parameter, the value it
-got and the range it allows, before any work starts; :func:`check_memory` raises
+got and the range it allows, before any work starts; :func:`check_memory` (shared with the other
+packages, from :mod:`neurosparse._validation`) raises
 :class:`~neurosparse.errors.InsufficientMemoryError` with the size a call would allocate.
 """
 
@@ -14,15 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from neurosparse.errors import InsufficientMemoryError, ParameterError
+from neurosparse._validation import available_memory, check_memory, describe_bytes
+from neurosparse.errors import ParameterError
 
-__all__ = ["MAX_N", "as_int", "as_n", "as_real", "as_progress", "as_indices", "check_memory",
-           "describe_bytes"]
+__all__ = ["MAX_N", "as_int", "as_n", "as_real", "as_progress", "as_indices", "available_memory",
+           "check_memory", "describe_bytes"]
 
 # Cells of an SDR or of a batch row: indices are stored as int32, so every index < 2**31.
 MAX_N = 2**31
 _MAX_N_TEXT = f"{MAX_N} = 2**31 (indices are stored as int32)"
-_SMALL_BYTES = 64 * 2**20  # allocations below this are never checked against the free memory
 
 
 def as_int(name: str, value: Any, low: int = 0, high: int | None = None, high_text: str | None = None,
@@ -129,29 +130,3 @@ def as_indices(name: str, values: Iterable[int] | np.ndarray, n: int, *, unique:
             raise ParameterError(f"{name} must be unique (an SDR is a set of active cells); repeated: "
                                  f"{shown} (pass np.unique({name}) to merge repeats)")
     return idx
-
-
-def describe_bytes(nbytes: float) -> str:
-    """``nbytes`` in the largest binary unit that keeps it >= 1 (``1.50 GiB``)."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if nbytes >= size:
-            return f"{nbytes / size:.2f} {unit}"
-    return f"{int(nbytes)} B"
-
-
-def available_memory() -> int:
-    """Bytes of memory available to this process now (psutil)."""
-    import psutil
-
-    return int(psutil.virtual_memory().available)
-
-
-def check_memory(nbytes: float, what: str, hint: str = "") -> None:
-    """Raise InsufficientMemoryError, before allocating, when ``nbytes`` would not fit in 90 % of
-    the available memory; ``what`` names the call and ``hint`` says how to ask for less."""
-    if nbytes < _SMALL_BYTES:
-        return
-    avail = available_memory()
-    if nbytes > 0.9 * avail:
-        raise InsufficientMemoryError(f"{what} needs about {describe_bytes(nbytes)} but only "
-                                      f"{describe_bytes(avail)} is available" + (f"; {hint}" if hint else ""))

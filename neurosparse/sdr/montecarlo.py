@@ -59,6 +59,9 @@ class MCEstimate:
         or ``trials``, so use :meth:`interval` (exact) to bound such estimates.
     hits, trials : int
         The counts, ``0 <= hits <= trials``, ``trials >= 1``.
+
+    Construction checks that the counts are integers and that ``p`` and ``stderr`` are the
+    values they determine (:meth:`from_hits` computes them).
     """
 
     p: float
@@ -67,9 +70,20 @@ class MCEstimate:
     trials: int
 
     def __post_init__(self) -> None:
-        if not (self.trials >= 1 and 0 <= self.hits <= self.trials):
-            raise ParameterError(f"MCEstimate needs trials >= 1 and hits in [0, trials={self.trials}]; "
-                                 f"got hits={self.hits}")
+        trials = as_int("trials", self.trials, 1)
+        hits = as_int("hits", self.hits, 0, trials, f"trials={trials}")
+        p = hits / trials
+        derived = {"p": ("hits / trials", p),
+                   "stderr": ("sqrt(p (1 - p) / trials)", math.sqrt(p * (1.0 - p) / trials))}
+        for name, (formula, want) in derived.items():
+            value = getattr(self, name)
+            number = not isinstance(value, (bool, np.bool_)) and isinstance(
+                value, (int, float, np.integer, np.floating))
+            if not (number and abs(value - want) <= 1e-12 * want):
+                raise ParameterError(f"{name} must be {formula} = {want!r} for hits={hits}, trials={trials}; "
+                                     f"got {value!r} (MCEstimate.from_hits(hits, trials) computes it)")
+        for name, value in (("hits", hits), ("trials", trials), ("p", p), ("stderr", derived["stderr"][1])):
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_hits(cls, hits: int, trials: int) -> MCEstimate:
@@ -136,15 +150,18 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.3g} s"
 
 
-def _check_budget(call: str, trials: int, draws_per_trial: int) -> None:
-    """Refuse runs beyond MAX_TRIALS trials or MAX_DRAWS draws, giving the estimated run time."""
+def _check_budget(call: str, trials: int, draws_per_trial: int, per_trial: str) -> None:
+    """Refuse runs beyond MAX_TRIALS trials or MAX_DRAWS draws, giving the estimated run time;
+    ``per_trial`` spells out the draws per trial (``"2a + s with a=40, s=20"``)."""
     draws = trials * draws_per_trial
     if trials <= MAX_TRIALS and draws <= MAX_DRAWS:
         return
+    draws_per_trial, draws = (float(min(x, 10**300)) for x in (draws_per_trial, draws))  # printable
     raise ParameterError(
         f"trials must be in [1, {MAX_TRIALS:.0e}] with at most {MAX_DRAWS:.0e} random draws per call; "
         f"got trials={trials:.3g}: {call} would draw about {draws:.3g} random numbers "
-        f"({draws_per_trial} per trial), an estimated {_duration(draws * _SECONDS_PER_DRAW)} on one core. "
+        f"({draws_per_trial:.4g} per trial: {per_trial}), an estimated "
+        f"{_duration(draws * _SECONDS_PER_DRAW)} on one core. "
         f"Use neurosparse.sdr.theory for exact probabilities, or run several seeds and pool their hits")
 
 
@@ -266,9 +283,9 @@ def false_match_rate(n: int, a: int, s: int, theta: int, *, trials: int, seed: S
     theta = _theta(theta, s, f"s={s}")
     trials = as_int("trials", trials, 1)
     progress = as_progress(progress)
-    draws = max(1, 2 * a + s)
-    return _estimate("false_match_rate", f"false_match_rate(n={n})", 3 * n + 24 * a + 8 * s, _false_match_hits, (n, a, s, theta,),
-                     n, trials, draws, seed, progress)
+    draws = (max(1, 2 * a + s), f"2a + s with a={a}, s={s}")
+    return _estimate("false_match_rate", f"false_match_rate(n={n})", 3 * n + 24 * a + 8 * s,
+                     _false_match_hits, (n, a, s, theta), n, trials, draws, seed, progress)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,9 +377,9 @@ def false_negative_rate(a: int, s: int, theta: int, v: int, *, n: int, trials: i
     v = as_int("v", v, 0, min(a, n - a), f"min(a, n - a) = {min(a, n - a)}")
     trials = as_int("trials", trials, 1)
     progress = as_progress(progress)
-    draws = max(1, a + s + 2 * v)
-    return _estimate("false_negative_rate", f"false_negative_rate(n={n})", 3 * n + 26 * a + 8 * s + 16 * v, _false_negative_hits, (n, a, s, theta, v,),
-                     n, trials, draws, seed, progress)
+    draws = (max(1, a + s + 2 * v), f"a + s + 2v with a={a}, s={s}, v={v}")
+    return _estimate("false_negative_rate", f"false_negative_rate(n={n})", 3 * n + 26 * a + 8 * s + 16 * v,
+                     _false_negative_hits, (n, a, s, theta, v), n, trials, draws, seed, progress)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,9 +460,10 @@ def union_false_match_rate(n: int, a: int, s: int, theta: int, m: int, *, trials
     theta = _theta(theta, min(a, m * s), f"min(a, m s) = {min(a, m * s)}")
     trials = as_int("trials", trials, 1)
     progress = as_progress(progress)
-    draws = max(1, m * (a + s) + a)
-    return _estimate("union_false_match_rate", f"union_false_match_rate(n={n}, m={m})", 3 * n + 17 * a + 8 * s + 8 * min(n, m * s), _union_hits, (n, a, s, theta, m,),
-                     n, trials, draws, seed, progress)
+    draws = (max(1, m * (a + s) + a), f"m (a + s) + a with m={m}, a={a}, s={s}")
+    return _estimate("union_false_match_rate", f"union_false_match_rate(n={n}, m={m})",
+                     3 * n + 17 * a + 8 * s + 8 * min(n, m * s), _union_hits, (n, a, s, theta, m), n,
+                     trials, draws, seed, progress)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,7 +517,7 @@ def overlap_distribution(n: int, a: int, *, trials: int, seed: SeedLike = None,
     trials = as_int("trials", trials, 1)
     progress = as_progress(progress)
     draws = max(1, 2 * a)
-    _check_budget("overlap_distribution", trials, draws)
+    _check_budget("overlap_distribution", trials, draws, f"2a with a={a}")
     block, chunk = _plan(n, draws, trials)
     _check_scratch(f"overlap_distribution(n={n})", 2 * n + 24 * a)
     key = draw_key(as_generator(seed))
@@ -513,11 +531,13 @@ def overlap_distribution(n: int, a: int, *, trials: int, seed: SeedLike = None,
 
 
 def _estimate(name: str, label: str, scratch_bytes: int, kernel, args: tuple, n: int, trials: int,
-              draws: int, seed: SeedLike, progress: bool | None) -> MCEstimate:
+              draws: tuple[int, str], seed: SeedLike, progress: bool | None) -> MCEstimate:
     """The Monte Carlo driver shared by the hit-counting estimators: refuse what cannot finish
     or fit, then run ``kernel(*args, start, stop, block, key)`` chunk by chunk (Ctrl-C stops
-    between chunks) and count its hits. Trial t draws from stream (key, t) whatever the chunks."""
-    _check_budget(name, trials, draws)
+    between chunks) and count its hits. Trial t draws from stream (key, t) whatever the chunks.
+    ``draws`` is (random draws per trial, how they are counted, for the refusal's message)."""
+    draws, per_trial = draws
+    _check_budget(name, trials, draws, per_trial)
     block, chunk = _plan(n, draws, trials)
     _check_scratch(label, scratch_bytes)
     key = draw_key(as_generator(seed))

@@ -15,6 +15,8 @@ from neurosparse.sdr.sdr import SDR
 
 __all__ = ["SDRStats"]
 
+_CHUNK = 1 << 20  # cells per pass of the summary statistics
+
 
 def _binary_entropy(p: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
@@ -57,27 +59,41 @@ class SDRStats:
 
     @property
     def activation_frequency(self) -> np.ndarray:
-        """Fraction of added SDRs in which each cell was active."""
+        """Fraction of added SDRs in which each cell was active (a new array of n floats)."""
         return self.activation_counts / max(self.count, 1)
+
+    def _frequency_statistics(self) -> tuple[float, float, float, float]:
+        """Min, mean and max of the activation frequencies and the mean of their binary
+        entropies, computed chunk by chunk so that memory stays at the counts' 8 n bytes."""
+        total = max(self.count, 1)
+        lo, hi, entropy = np.inf, -np.inf, 0.0
+        for start in range(0, self.n, _CHUNK):
+            freq = self.activation_counts[start:start + _CHUNK] / total
+            lo, hi = min(lo, float(freq.min())), max(hi, float(freq.max()))
+            entropy += float(_binary_entropy(freq).sum())
+        mean = float(self.activation_counts.sum()) / total / self.n
+        return lo, mean, hi, entropy / self.n
 
     def entropy(self) -> float:
         """Mean binary entropy of cell activation frequencies over that of the mean sparsity."""
-        freq = self.activation_frequency
-        ref = float(_binary_entropy(np.array(freq.mean())))
-        return float(_binary_entropy(freq).mean() / ref) if ref > 0 else 0.0
+        _, mean, _, entropy = self._frequency_statistics()
+        ref = float(_binary_entropy(np.array(mean)))
+        return entropy / ref if ref > 0 else 0.0
 
     def summary(self) -> dict[str, float]:
-        """Dict of sparsity_min/mean/max, frequency_min/mean/max, entropy, overlap_min/mean/max."""
+        """Dict of count, sparsity_min/mean/max, frequency_min/mean/max, entropy and
+        overlap_min/mean/max (NaN while fewer than two SDRs were added: no consecutive pair)."""
         if self.count == 0:
             raise ParameterError("summary needs at least one added SDR")
         sp = np.asarray(self.sparsities)
-        freq = self.activation_frequency
+        lo, mean, hi, entropy = self._frequency_statistics()
+        ref = float(_binary_entropy(np.array(mean)))
         ov = np.asarray(self.overlaps) if self.overlaps else np.array([np.nan])
         return {
             "count": self.count,
             "sparsity_min": float(sp.min()), "sparsity_mean": float(sp.mean()),
             "sparsity_max": float(sp.max()),
-            "frequency_min": float(freq.min()), "frequency_mean": float(freq.mean()),
-            "frequency_max": float(freq.max()), "entropy": self.entropy(),
+            "frequency_min": lo, "frequency_mean": mean, "frequency_max": hi,
+            "entropy": entropy / ref if ref > 0 else 0.0,
             "overlap_min": float(ov.min()), "overlap_mean": float(ov.mean()), "overlap_max": float(ov.max()),
         }

@@ -17,7 +17,7 @@ the parameter, its value and the allowed range. A threshold above the synapses (
 segment that never fires: its false-match probability is 0, as in the authors' sums. Requests
 whose cost is absurd are refused up front: ``exact=True`` beyond :data:`MAX_EXACT_BITS`-bit
 binomials or :data:`MAX_EXACT_COST`, tails of more than :data:`MAX_TAIL_TERMS` terms, and union
-size distributions of more than :data:`MAX_UNION_OPS` operations.
+size distributions of more than :data:`MAX_UNION_OPS` operations or :data:`MAX_UNION_PASSES` passes.
 
 Differences from the authors' code and figures: the paper's union formula replaces s by the
 *rounded expected* union size x = round(n (1 - (1 - s/n)^m)) (``method="paper"``); the exact
@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 
+from neurosparse._seed import as_generator
 from neurosparse.errors import ParameterError
-from neurosparse.sdr._checks import as_real, check_memory
+from neurosparse.sdr._checks import as_int, as_real, check_memory
 
 __all__ = [
     "num_sdrs", "log_num_sdrs", "overlap_set_size", "p_overlap", "log_p_overlap",
@@ -43,7 +44,7 @@ __all__ = [
     "log_false_negative_probability", "union_size_distribution", "union_false_match_probability",
     "classification_error", "optimal_threshold", "threshold_error_statistics", "PAPER_THRESHOLD_GRID",
     "PUBLISHED_TABLE_N_VALUES", "MAX_COUNT", "MAX_EXACT_BITS", "MAX_EXACT_COST", "MAX_TAIL_TERMS",
-    "MAX_UNION_OPS",
+    "MAX_UNION_OPS", "MAX_UNION_PASSES",
 ]
 
 MAX_COUNT = 2**53
@@ -56,6 +57,8 @@ MAX_TAIL_TERMS = 10**9
 """Most log-space terms one call sums over all its tails (about a minute)."""
 MAX_UNION_OPS = 10**10
 """Most array operations of :func:`union_size_distribution`, m (s + 1) (min(n, m s) + 1)."""
+MAX_UNION_PASSES = 2 * 10**6
+"""Most array passes of :func:`union_size_distribution`, m (s + 1) (each a few microseconds)."""
 
 def _int(name: str, value: Any, lo: int = 0) -> np.ndarray:
     """``value`` as an int64 array of integers in ``[lo, MAX_COUNT]``; whole floats pass, bools,
@@ -86,6 +89,15 @@ def _int(name: str, value: Any, lo: int = 0) -> np.ndarray:
     if np.any(bad):
         raise ParameterError(f"{name} must be {allowed}; got {_first_bad(arr, bad)}")
     return arr.astype(np.int64)
+
+
+def _scalar_int(name: str, value: Any, lo: int = 0) -> int:
+    """:func:`_int` for the calls that are not vectorized: a single integer."""
+    arr = _int(name, value, lo)
+    if arr.ndim:
+        raise ParameterError(f"{name} must be a single integer in [{lo}, 2**53] (this function is not "
+                             f"vectorized); got an array of shape {arr.shape}")
+    return int(arr)
 
 
 def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
@@ -443,22 +455,25 @@ def union_size_distribution(n: int, s: int, m: int) -> np.ndarray:
     ----------
     n, s, m : int
         Cells, synapses per pattern (``0 <= s <= n``) and patterns (``m >= 0``). The n + 1
-        probabilities must fit in memory and m (s + 1) (min(n, m s) + 1) may not pass
-        :data:`MAX_UNION_OPS`.
+        probabilities must fit in memory, m (s + 1) (min(n, m s) + 1) may not pass
+        :data:`MAX_UNION_OPS` nor m (s + 1) :data:`MAX_UNION_PASSES`. Single integers: this
+        function is not vectorized.
 
     Returns
     -------
     ndarray
         p[u] for u = 0 .. n (zero beyond min(n, m s)).
     """
-    n_, s_, m_ = int(_int("n", n)), int(_int("s", s)), int(_int("m", m))
+    n_, s_, m_ = _scalar_int("n", n), _scalar_int("s", s), _scalar_int("m", m)
     _le("s", np.int64(s_), "n", np.int64(n_))
     top = min(n_, m_ * s_)
     ops = m_ * (s_ + 1) * (top + 1)
-    if ops > MAX_UNION_OPS:
+    if ops > MAX_UNION_OPS or m_ * (s_ + 1) > MAX_UNION_PASSES:
         raise ParameterError(f"union_size_distribution(n={n_}, s={s_}, m={m_}) needs m (s + 1) "
-                             f"(min(n, m s) + 1) = {ops:.3g} array operations, beyond the limit of "
-                             f"{MAX_UNION_OPS:.0e} (about 10 s); use method='paper' or fewer patterns m")
+                             f"(min(n, m s) + 1) = {float(ops):.3g} array operations in m (s + 1) = "
+                             f"{float(m_ * (s_ + 1)):.3g} passes, beyond the limits of {MAX_UNION_OPS:.0e} "
+                             f"operations and {MAX_UNION_PASSES:.0e} passes (about 10 s); use "
+                             f"method='paper' or fewer patterns m")
     check_memory(8 * (n_ + 1) + 32 * (top + 1) * (s_ + 1), f"union_size_distribution(n={n_}, s={s_}, m={m_})")
     u = np.arange(top + 1)[:, None]
     j = np.arange(s_ + 1)[None, :]
@@ -494,7 +509,9 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, m: int, me
         "exact": the false-match formula averaged over :func:`union_size_distribution`.
         "monte_carlo": :func:`neurosparse.sdr.montecarlo.union_false_match_rate` (its ``p``).
     trials, seed
-        For "monte_carlo".
+        For "monte_carlo" (checked whatever the method: ``trials >= 1``, a valid seed).
+
+    Not vectorized: every number is a single integer.
 
     Returns
     -------
@@ -502,9 +519,12 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, m: int, me
     """
     if not isinstance(method, str) or method not in _UNION_METHODS:
         raise ParameterError(f"method must be 'paper', 'exact' or 'monte_carlo', got {method!r}")
-    n_, a_, s_, t_ = (int(x) for x in _check_nasb(n, a, s, theta))
+    n_, a_, s_, t_ = (_scalar_int(name, x) for name, x in zip(("n", "a", "s", "theta"), (n, a, s, theta)))
+    _check_nasb(n_, a_, s_, t_)
     _le("s", np.int64(s_), "a", np.int64(a_))
-    m_ = int(_int("m", m, 1))
+    m_ = _scalar_int("m", m, 1)
+    trials = as_int("trials", trials, 1)  # checked whatever the method, like every argument
+    rng = as_generator(seed)
     if t_ > min(a_, m_ * s_):
         return 0.0  # no pattern of a cells can reach theta on at most min(n, m s) synapses
     if method == "paper":
@@ -519,7 +539,7 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, m: int, me
         lf = _log_hypergeom_tail(np.full(u.size, n_), u, np.full(u.size, a_), np.full(u.size, t_))
         return float(_prob(np.asarray(logsumexp(lf, b=p[u]))))
     from neurosparse.sdr.montecarlo import union_false_match_rate
-    return float(union_false_match_rate(n_, a_, s_, t_, m_, trials=trials, seed=seed).p)
+    return float(union_false_match_rate(n_, a_, s_, t_, m_, trials=trials, seed=rng).p)
 
 
 def classification_error(n: Any, a: Any, s: Any, theta: Any, m: Any, *, bound: bool = False) -> Any:
@@ -532,7 +552,8 @@ def classification_error(n: Any, a: Any, s: Any, theta: Any, m: Any, *, bound: b
     m_ = _int("m", m)
     bound = _flag("bound", bound)
     p = np.asarray(false_match_probability(n, a, s, theta))
-    out = m_ * p if bound else -np.expm1(m_ * np.log1p(-p))
+    with np.errstate(divide="ignore"):  # p = 1: log1p(-1) = -inf, and the error is exactly 1
+        out = m_ * p if bound else -np.expm1(m_ * np.log1p(-p))
     return _out(np.asarray(out, dtype=np.float64))
 
 
@@ -556,24 +577,34 @@ def _threshold_grid(n_values: Any, a_values: Any, sparsities: Any, s_values: Any
     """Flattened (n, a, s) grid points; a from ``a_values`` or round(sparsity * n)."""
     if (a_values is None) == (sparsities is None):
         raise ParameterError("give exactly one of a_values or sparsities")
-    nn = _int("n_values", n_values, 1).ravel()
-    ss = _int("s_values", s_values).ravel()
+    nn = _nonempty("n_values", _int("n_values", n_values, 1).ravel())
+    ss = _nonempty("s_values", _int("s_values", s_values).ravel())
     if sparsities is not None:
         raw = np.asarray(sparsities)
         if raw.dtype.kind not in "iuf":
             raise ParameterError(f"sparsities must be numbers in (0, 1], got {sparsities!r}")
-        sp = raw.astype(np.float64).ravel()
+        sp = _nonempty("sparsities", raw.astype(np.float64).ravel())
         check_memory(64 * nn.size * sp.size * ss.size, "the (n, sparsity, s) grid")
         if not np.all(np.isfinite(sp)) or np.any((sp <= 0) | (sp > 1)):
             raise ParameterError(f"sparsities must lie in (0, 1], got {sparsities!r}")
         n3, sp3, s3 = np.meshgrid(nn, sp, ss, indexing="ij")
         a3 = np.round(sp3 * n3).astype(np.int64)  # the products are never exact halves on such grids
     else:
-        aa = _int("a_values", a_values).ravel()
+        aa = _nonempty("a_values", _int("a_values", a_values).ravel())
         check_memory(64 * nn.size * aa.size * ss.size, "the (n, a, s) grid")
         n3, a3, s3 = np.meshgrid(nn, aa, ss, indexing="ij")
     keep = (a3 <= n3) & (s3 <= n3)
+    if not np.any(keep):
+        what = "a_values" if sparsities is None else "sparsities"
+        raise ParameterError(f"no grid point has a <= n and s <= n: n_values={nn.tolist()[:8]}, "
+                             f"{what} and s_values={ss.tolist()[:8]} leave an empty (n, a, s) grid")
     return n3[keep], a3[keep], s3[keep]
+
+
+def _nonempty(name: str, values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        raise ParameterError(f"{name} must hold at least one value; got an empty array")
+    return values
 
 
 def threshold_error_statistics(n_values: Any, s_values: Any, thetas: Any, *, a_values: Any = None,
@@ -591,10 +622,8 @@ def threshold_error_statistics(n_values: Any, s_values: Any, thetas: Any, *, a_v
         ``theta``, ``mean``, ``std`` (population), ``min``, ``max``, ``median`` (arrays, one
         entry per theta) and ``points`` (grid size).
     """
-    th = _int("thetas", thetas).ravel()
+    th = _nonempty("thetas", _int("thetas", thetas).ravel())
     n1, a1, s1 = _threshold_grid(n_values, a_values, sparsities, s_values)
-    if n1.size == 0 or th.size == 0:
-        raise ParameterError("the (n, a, s) grid and thetas must not be empty")
     check_memory(80 * th.size * n1.size, f"threshold_error_statistics over {th.size} x {n1.size} points")
     n2, a2, s2, t2 = (np.broadcast_to(x, (th.size, n1.size)) for x in (n1, a1, s1, th[:, None]))
     p = np.zeros(n2.shape)

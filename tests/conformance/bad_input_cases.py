@@ -1,198 +1,196 @@
-"""The bad-input conformance check of the event core's public constructors (in the spirit of
-scikit-learn's ``check_estimator``): every parameter of every public parameter class, one
-at a time, replaced by a bad or extreme value; the class is built and used in a small
-network. The outcome of each case is one of
+"""The bad-input conformance check (in the spirit of scikit-learn's ``check_estimator``): every
+parameter of every public constructor and function, one at a time, replaced by a bad or
+extreme value; the object is built and used. The outcome of each case is one of
 
-* ``"clear"``: refused with a :class:`~neurosparse.NeurosparseError` naming the parameter;
+* ``"clear"``: refused with a :class:`~neurosparse.NeurosparseError` naming the parameter
+  (for the command line: a non-zero exit whose message names the option, no traceback);
 * ``"vague"``: refused with a NeurosparseError that does not name it;
-* ``"accepted"``: accepted, and a short run stays finite (a legitimate extreme value);
-* ``"silent"``: accepted, but the run produced NaN or infinite state (silently wrong);
-* ``"crash"``: any other exception (a raw TypeError, a Numba error, ...);
-* ``"hang"``: the case took longer than :data:`TIME_LIMIT_S`.
+* ``"accepted"``: accepted, and the use's result is finite and passes its checks (a
+  legitimate extreme value);
+* ``"silent"``: accepted, but the result is NaN or infinite, or a check of the use failed
+  (:class:`WrongResult`: silently wrong);
+* ``"crash"``: any other exception (a raw TypeError, a Numba error, a traceback, ...);
+* ``"hang"``: the case took longer than :data:`TIME_LIMIT_S` (a Python-level case is also
+  stopped at :data:`HARD_LIMIT_S`).
 
-Used by ``tests/conformance/test_bad_input.py`` (hypothesis-generated values, fast suite)
-and ``benchmarks/bad_input_conformance.py`` (every listed value, counts for RESULTS.md).
+This module is the shared driver (:class:`Target`, :func:`run_case`, the bad values); the cases
+live in one module per package, :data:`CASE_MODULES` (``cases_core``, ``cases_sdr``, ...), each
+with ``PACKAGE``, ``targets()`` and ``warm_up()``. Used by ``tests/conformance/test_bad_input.py``
+(hypothesis-generated values, fast suite) and ``benchmarks/bad_input_conformance.py`` (every
+value of :data:`BAD_VALUES` or :data:`ARGV_BAD_VALUES`, counts for RESULTS.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import re
+import signal
+import threading
 import time
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 
 import neurosparse as ns
 
-DT = 1e-4
 TIME_LIMIT_S = 20.0
+HARD_LIMIT_S = 60.0
+
+#: The case modules, one per package, in report order.
+CASE_MODULES: tuple[str, ...] = ("cases_core", "cases_sdr", "cases_dendrites")
 
 #: Bad or extreme values tried for every scalar parameter.
 BAD_VALUES: tuple = (float("nan"), float("inf"), float("-inf"), -1.0, 0.0, 1e300, -1e300, 1e-300,
                      "abc", None, True, [], [1.0, 2.0, 3.0, 4.0], 3 + 1j)
 
-
-def _lif_pop(net, ports):
-    net.add_population("P", 4, ns.LIF(), ports=ports)
-
-
-def _use_model(model) -> np.ndarray:
-    net = ns.Network(dt=DT, seed=0)
-    ports = {"d": ns.DeltaSynapse()} if model.delta_ports_only else {"e": ns.CurrentSynapse(5e-3)}
-    net.add_population("P", 4, model, ports=ports)
-    net.add_input("S", ns.SpikeTimes(1, times=np.array([0.0, 5 * DT]), indices=np.array([0, 0])))
-    port = next(iter(ports))
-    weight = 0.5 if model.delta_ports_only else 1e-10
-    net.connect("S", "P", port, ns.AllToAll(), weight=weight)
-    net.run(20 * DT, progress=False)
-    return net.get_state("P", "v")
+#: The same kinds of bad value, spelled as command-line arguments.
+ARGV_BAD_VALUES: tuple[str, ...] = ("nan", "inf", "-inf", "-1", "0", "1e300", "-1e300", "1e-300",
+                                    "abc", "", "True", "[]", "1,2,3,4", "3+1j",
+                                    "99999999999999999999")
 
 
-def _use_port(port) -> np.ndarray:
-    net = ns.Network(dt=DT, seed=0)
-    net.add_population("P", 4, ns.LIF(), ports={"x": port})
-    net.add_input("S", ns.SpikeTimes(1, times=np.array([0.0]), indices=np.array([0])))
-    net.connect("S", "P", "x", ns.AllToAll(), weight=1e-3 if isinstance(port, ns.DeltaSynapse) else 1e-9)
-    net.run(20 * DT, progress=False)
-    return net.get_state("P", "v")
+class WrongResult(Exception):
+    """Raised by a target's ``use`` when the result is wrong although finite (a silent defect)."""
 
 
-def _driven(group, rule, **connect) -> ns.Network:
-    """Four LIF neurons driven through a current port by ``group`` with ``rule``, run 20 steps."""
-    net = ns.Network(dt=DT, seed=0)
-    _lif_pop(net, {"e": ns.CurrentSynapse(5e-3)})
-    net.add_input("S", group)
-    net.connect("S", "P", "e", rule, **{"weight": 1e-10, **connect})
-    net.run(20 * DT, progress=False)
-    return net
+class CaseTimeout(Exception):
+    """Raised inside a case that ran past :data:`HARD_LIMIT_S`."""
 
 
-def _use_rule(rule) -> np.ndarray:
-    return _driven(ns.PoissonGroup(6, rate=500.0), rule).get_state("P", "v")
+class CommandRefused(ns.NeurosparseError):
+    """A command line exited non-zero without a traceback; the message is what it printed."""
 
 
-def _use_input(group) -> np.ndarray:
-    return _driven(group, ns.AllToAll()).get_state("P", "v")
+def expect(condition: bool, what: str) -> None:
+    """Raise :class:`WrongResult` saying ``what`` should hold, unless ``condition``."""
+    if not condition:
+        raise WrongResult(what)
 
 
-def _use_stdp(rule) -> np.ndarray:
-    net = _driven(ns.PoissonGroup(6, rate=800.0), ns.AllToAll(),
-                  weight=min(max(0.0, rule.w_min), rule.w_max), plasticity=rule)
-    w = np.concatenate([pr.weights for pr in net.projections.values() if pr.weights is not None])
-    return np.concatenate([net.get_state("P", "v"), w])
-
-
-def _use_connect(kwargs) -> np.ndarray:
-    return _driven(ns.PoissonGroup(6, rate=500.0), ns.AllToAll(), **kwargs).get_state("P", "v")
-
-
-def _use_current(amplitude) -> np.ndarray:
-    net = ns.Network(dt=DT, seed=0)
-    _lif_pop(net, {})
-    net.add_current("P", amplitude)
-    net.run(20 * DT, progress=False)
-    return net.get_state("P", "v")
-
-
-def _use_timed(values_dt) -> np.ndarray:
-    values, dt = values_dt
-    return _use_current(ns.TimedArray(values, dt=dt))
-
-
-def _use_network_run(kwargs) -> np.ndarray:
-    net = ns.Network(dt=kwargs.get("dt", DT), seed=kwargs.get("seed", 0))
-    _lif_pop(net, {})
-    net.add_current("P", 3e-10)
-    net.run(kwargs.get("duration", 20 * DT), progress=False, threads=kwargs.get("threads", 1))
-    return net.get_state("P", "v")
+def scalar(value, condition: bool, what: str) -> np.ndarray:
+    """``[value]`` as an array, after :func:`expect` ``(condition, what)``."""
+    expect(condition, what)
+    return np.array([float(value)])
 
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    """A public constructor, how to build it with one parameter replaced, and how to use it."""
+    """A public constructor or function, how to build it with one parameter replaced, and how
+    to use it.
+
+    Attributes
+    ----------
+    name
+        What is called (``"SDR.random"``, ``"neurosparse simulate"``).
+    parameters
+        The parameters replaced one at a time (options such as ``"--n"`` for a command).
+    build
+        ``(parameter, value) -> object``: the call with ``parameter=value``, the others valid.
+    use
+        ``object -> array`` that must be finite; it raises :class:`WrongResult` where the
+        result is otherwise wrong.
+    examples
+        Hypothesis examples per test run (the fast suite's budget).
+    argv
+        Values are command-line strings (:data:`ARGV_BAD_VALUES`).
+    base
+        The valid value of each parameter, where known: the case of a parameter at its base
+        value must be accepted.
+    """
 
     name: str
     parameters: tuple[str, ...]
-    build: Callable  # (parameter, value) -> object
-    use: Callable  # object -> array that must be finite
+    build: Callable
+    use: Callable
+    examples: int = 30
+    argv: bool = False
+    base: dict | None = None
 
 
-def _dataclass_target(cls, use, required: dict | None = None, skip=()) -> Target:
-    required = required or {}
-    names = tuple(f.name for f in dataclasses.fields(cls) if f.init and f.name not in skip)
-    return Target(cls.__name__, names, lambda p, v: cls(**{**required, p: v}), use)
+def function_target(name: str, call: Callable, base: dict, check: Callable, examples: int = 30) -> Target:
+    """A target calling ``call(**kwargs)``, the valid ``base`` arguments with one replaced;
+    ``check(result, kwargs)`` returns the array that must be finite (raising WrongResult
+    where the result is wrong)."""
+    def build(parameter, value):
+        kwargs = {**base, parameter: value}
+        return call(**kwargs), kwargs
+
+    return Target(name, tuple(base), build, lambda built: check(*built), examples, base=base)
 
 
-def targets() -> list[Target]:
-    """Every public parameter class of the event core, and ``Network``'s own parameters."""
-    out = [_dataclass_target(cls, _use_model, skip=("reset",))
-           for cls in (ns.LIF, ns.IF, ns.AdaptiveLIF, ns.Izhikevich, ns.MaxPlusLIF, ns.DiscreteLIF, ns.QIF)]
-    out += [_dataclass_target(ns.CurrentSynapse, _use_port),
-            _dataclass_target(ns.ConductanceSynapse, _use_port),
-            _dataclass_target(ns.FixedProbability, _use_rule, {"p": 0.5}),
-            _dataclass_target(ns.FixedInDegree, _use_rule, {"k": 2}),
-            _dataclass_target(ns.FixedOutDegree, _use_rule, {"k": 2}),
-            _dataclass_target(ns.AllToAll, _use_rule),
-            _dataclass_target(ns.PoissonGroup, _use_input, {"n": 3, "rate": 100.0}),
-            _dataclass_target(ns.SpikeTimes, _use_input,
-                              {"n": 2, "times": np.array([0.0, 1e-3]), "indices": np.array([0, 1])}),
-            _dataclass_target(ns.STDP, _use_stdp),
-            Target("TimedArray", ("values", "dt"),
-                   lambda p, v: (v, 10 * DT) if p == "values" else (np.full(3, 2e-10), v), _use_timed),
-            Target("Network.connect", ("weight", "delay"), lambda p, v: {p: v}, _use_connect),
-            Target("Network.add_current", ("amplitude",), lambda p, v: v, _use_current),
-            Target("Network", ("dt", "seed", "duration", "threads"), lambda p, v: {p: v},
-                   _use_network_run)]
-    return out
+def base_outcomes(targets: list[Target]) -> dict[str, tuple[str, str]]:
+    """The outcome of each target (with a base) called with its valid base arguments: every
+    one must be ``"accepted"``. Running them also compiles (or loads) the targets' kernels
+    before any case is timed."""
+    return {t.name: run_case(t, t.parameters[0], t.base[t.parameters[0]]) for t in targets if t.base}
 
 
-def warm_up() -> None:
-    """Use every target once with its defaults, so that the time limit of a case does not
-    count compiling the kernels."""
-    for target in targets():
-        for parameter in target.parameters[:1]:
-            defaults = {"dt": DT, "seed": 0, "duration": 20 * DT, "threads": 1, "amplitude": 3e-10,
-                        "values": np.full(3, 2e-10)}
-            value = defaults.get(parameter)
-            if value is None and target.name not in ("Network", "Network.connect", "Network.add_current", "TimedArray"):
-                continue
-            run_case(target, parameter, value)
-    for target in targets():
-        if target.name in ("Network", "Network.connect", "Network.add_current", "TimedArray"):
-            continue
-        try:
-            target.use(target.build(target.parameters[0], _default(target)))
-        except Exception:
-            pass
-
-
-def _default(target: Target):
-    cls = getattr(ns, target.name)
-    field = next(f for f in dataclasses.fields(cls) if f.name == target.parameters[0])
-    return field.default if field.default is not dataclasses.MISSING else {
-        "p": 0.5, "k": 2, "n": 3, "times": np.array([0.0]), "indices": np.array([0])}[field.name]
+def case_modules() -> list[ModuleType]:
+    """The case modules of :data:`CASE_MODULES`, imported."""
+    return [importlib.import_module(name) for name in CASE_MODULES]
 
 
 def run_case(target: Target, parameter: str, value) -> tuple[str, str]:
     """``(outcome, message)`` of one case (see the module docstring)."""
     tic = time.perf_counter()
     try:
-        obj = target.build(parameter, value)
-        state = np.asarray(target.use(obj), dtype=np.float64)
+        with _hard_limit():
+            obj = target.build(parameter, value)
+            state = np.asarray(target.use(obj), dtype=np.float64)
+    except CaseTimeout:
+        return "hang", f"stopped after {HARD_LIMIT_S:g} s"
+    except WrongResult as exc:
+        return _timed("silent", tic), f"wrong result: {exc}"
     except ns.NeurosparseError as exc:
-        outcome = "clear" if parameter in str(exc) or _names(parameter, str(exc)) else "vague"
+        outcome = "clear" if names(parameter, str(exc)) else "vague"
         return _timed(outcome, tic), f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # anything else is a defect of the error handling
         return _timed("crash", tic), f"{type(exc).__name__}: {exc}"
     if not np.all(np.isfinite(state)):
-        return _timed("silent", tic), "the run's state is not finite"
+        return _timed("silent", tic), "the result is not finite"
     return _timed("accepted", tic), ""
 
 
-def _names(parameter: str, message: str) -> bool:
-    # positional-only spellings used by some messages: "--duration", "values"
-    return parameter.replace("_", " ") in message
+# A one-letter name ("a", "n") counts as named only where it is used as a name, not as the
+# article in "must be a number": followed by a verb, a relation or punctuation.
+_NAME_AFTER = r"(?=\s*(?:must|=|<|>|is |has |\(|\)|:|;|,|\]|$))"
+
+
+def names(parameter: str, message: str) -> bool:
+    """Whether ``message`` names ``parameter``: the name as a whole word (``shape`` in
+    ``shape[0]``, not ``pattern`` for ``patterns``), or spelled with spaces (``"t ref"``)."""
+    for form in {parameter, parameter.replace("_", " ")}:
+        word = rf"(?<![\w]){re.escape(form)}(?![\w-])"
+        if len(form.lstrip("-")) > 1:
+            if re.search(word, message):
+                return True
+        elif re.search(word + _NAME_AFTER, message):
+            return True
+    return False
 
 
 def _timed(outcome: str, tic: float) -> str:
     return "hang" if time.perf_counter() - tic > TIME_LIMIT_S else outcome
+
+
+class _hard_limit:
+    """Stop a case after HARD_LIMIT_S with CaseTimeout (main thread only; compiled code is
+    interrupted when it returns to Python)."""
+
+    def __enter__(self):
+        self.armed = threading.current_thread() is threading.main_thread()
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, self._stop)
+            signal.setitimer(signal.ITIMER_REAL, HARD_LIMIT_S)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+    @staticmethod
+    def _stop(signum, frame):
+        raise CaseTimeout()

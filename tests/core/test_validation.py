@@ -138,6 +138,18 @@ def test_network_too_large_for_memory_fails_before_building(monkeypatch):
         net.run(0.001)
 
 
+def test_the_memory_refusal_names_the_largest_part_and_its_size_parameter():
+    """Found by the bad-input conformance suite: FixedInDegree(k=1e300) or PoissonGroup(n=1e300)
+    was refused with a message naming neither k nor n."""
+    net = ns.Network(seed=0)
+    net.add_population("P", 4, ns.LIF(), ports={"e": ns.CurrentSynapse()})
+    net.add_input("S", ns.PoissonGroup(6, rate=10.0))
+    net.connect("S", "P", "e", ns.FixedInDegree(k=10**12), weight=1e-12)
+    with pytest.raises(ns.InsufficientMemoryError, match=r"the largest part is the projection 'S' \(n=6\) -> "
+                                                         r"'P' \(n=4\) by FixedInDegree\(k=1000000000000"):
+        net.run(0.001)
+
+
 def test_errors_share_one_base_class():
     for err in (ns.ParameterError, ns.UnknownNameError, ns.InsufficientMemoryError,
                 ns.MissingDependencyError):

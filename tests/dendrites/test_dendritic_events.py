@@ -180,6 +180,17 @@ def test_spike_trains_of_another_size_and_bad_spikes_raise():
         pop.run(np.array([5]), np.array([0]), n_steps=3)
     with pytest.raises(ParameterError, match="window"):
         CoincidencePopulation(layer, window=0)
+    # found by the bad-input conformance suite: raw OverflowErrors, a message naming neither argument
+    with pytest.raises(ParameterError, match=r"window must be an integer in \[1, 4611686018427387904\]"):
+        CoincidencePopulation(layer, window=1e300)
+    with pytest.raises(ParameterError, match=r"n_steps must be an integer in"):
+        pop.run(np.array([1]), np.array([0]), n_steps=1e300)
+    with pytest.raises(ParameterError, match=r"i must give one presynaptic cell per spike: spikes holds 1"):
+        pop.run(np.array([1]), np.array([0, 1]))
+    with pytest.raises(ParameterError, match=r"spikes \(the spike steps\) must be a 1-D integer array"):
+        pop.run(np.array([1.5]), np.array([0]))
+    with pytest.raises(ParameterError, match="name must be a string"):
+        CoincidencePopulation(layer, window=2, name=None)
 
 
 def test_population_follows_a_refit_layer():

@@ -145,6 +145,19 @@ def test_fit_is_deterministic_under_a_seed():
     (lambda: DendriticLayer(10, 2, 1).fit(np.array([1, 2, 3])), "wrap a single pattern"),
     (lambda: DendriticLayer(10, 2, 1, storage="x").fit([[1, 2]]), "storage"),
     (lambda: DendriticLayer(10, 2, 1).predict([[1, 2]]), "not fitted"),
+    # found by the bad-input conformance suite (tests/conformance/cases_dendrites.py)
+    (lambda: DendriticLayer(10, 2, 1).fit([[1, 2, 3]], neurons=[0.5]),
+     r"neurons \(neuron indices\) must be a 1-D integer array"),  # was truncated to 0
+    (lambda: DendriticLayer(10, 2, 1).fit([[1, 2, 3]], neurons=["a"]), "neurons .* must be"),  # ValueError
+    (lambda: DendriticLayer(10, 2, 1).fit([[1, 2, 3]], n_neurons=1e300), r"n_neurons must be an integer in"),
+    (lambda: DendriticLayer(10, 2, 1e300).fit([[1, 2, 3]]), r"theta must be an integer in"),  # OverflowError
+    (lambda: DendriticLayer(10, 2, 1).fit([], neurons=[0]), r"patterns holds 0"),  # named neurons only
+    (lambda: DendriticLayer(10, 2, 1).fit([[1, 2, 3]]).segment(1.5), r"g must be an integer in \[0, 0\]"),
+    (lambda: DendriticLayer.from_segments(None), "segments must be a sequence"),  # raw TypeError
+    (lambda: DendriticLayer.from_segments([1.0]), r"segments\[0\] is float"),  # raw AttributeError
+    (lambda: DendriticLayer.from_segments([DendriticSegment([1], 1, 10)], [float("nan")]), "segment_neuron"),
+    (lambda: segment_overlaps_numpy([0, 2], [1, 2], [0, 1], [12], 10), r"segment_synapses must hold cells"),
+    (lambda: segment_overlaps_numpy([0, 3], [1, 2], [0, 1], [1], 10), r"x_indptr must rise from 0"),
 ])
 def test_bad_arguments_raise_parameter_error(call, match):
     with pytest.raises(ParameterError, match=match):

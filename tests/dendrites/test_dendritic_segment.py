@@ -126,6 +126,20 @@ def test_nmda_spike_is_a_step_at_theta():
     (lambda: DendriticSegment([1, 1], 1, 10), "repeat"),
     (lambda: as_active_indices([0.5], 10), "integer"),
     (lambda: union_synapses([], 2, 10), "at least one"),
+    # found by the bad-input conformance suite (tests/conformance/cases_dendrites.py)
+    (lambda: sample_synapses([1, 2, 3], 2, float("nan")), r"n must be an integer"),  # was accepted
+    (lambda: sample_synapses([1, 2, 3], 2, "abc"), r"n must be an integer"),  # was a raw TypeError
+    # cells beyond int32 were wrapped silently
+    (lambda: DendriticSegment([2**31 + 5], 1, 2**40), r"n_inputs must be an integer in \[1, 2147483648\] "
+                                                       r"\(cells are stored as int32\)"),
+    (lambda: DendriticSegment.from_pattern([1, 2], 1, 1, -1.0), r"n_inputs must be"),  # named n only
+    (lambda: union_synapses(None, 2, 10), r"patterns must be a sequence of patterns"),  # raw TypeError
+    (lambda: union_synapses([1.0, 2.0], 2, 10), r"patterns must be a sequence of patterns.*numbers"),
+    (lambda: union_synapses([[1, 2], "ab"], 1, 10), r"patterns\[1\] must be a 1-D array"),
+    (lambda: as_active_indices([[1, 2], [3]], 10), r"x must be a 1-D array"),  # ragged: raw ValueError
+    (lambda: nmda_spike("abc", 3), r"overlap must be counts"),  # was a raw UFuncTypeError
+    (lambda: nmda_spike([1, 2], None), r"theta must be an integer"),  # was a raw TypeError
+    (lambda: nmda_spike([1, 2], float("nan")), r"theta must be an integer"),  # was all False
 ])
 def test_bad_arguments_raise_parameter_error_naming_them(bad, match):
     with pytest.raises(ParameterError, match=match):

@@ -135,7 +135,7 @@ def test_static_energy_is_power_times_the_given_duration():
     r = estimate(trace_with_bytes(), neuro(), duration_s=2.0)
     assert r.static_energy_j == pytest.approx(0.5 * 2.0, rel=1e-15)
     r = estimate(trace_with_bytes(), accel(power={}), mode="skip")
-    assert r.static_energy_j == 0.0 and any("no static power" in n for n in r.notes)
+    assert r.static_energy_j == 0.0 and any("no static (baseline) power" in n for n in r.notes)
 
 
 def test_event_latency_is_ops_times_time_over_units_plus_sync_per_step():
@@ -152,29 +152,48 @@ def test_per_term_event_chip_prices_ops_updates_and_its_memory():
     assert r.memory_energy_j == pytest.approx((1840 + 10560 + 960) * 3 * pJ, rel=1e-12)
 
 
-def test_all_in_figure_is_used_alone_without_memory_or_static():
+def test_all_in_figure_is_used_alone_without_memory_and_raised_to_the_static_floor():
     chip = neuro(default_scope="all-in")
     r = estimate(trace_with_bytes(), chip)
     assert r.scope == "all-in"
-    assert r.memory_energy_j == 0.0 and r.static_energy_j == 0.0
-    assert r.energy_j == pytest.approx((300 + 160) * 100 * pJ, rel=1e-12)
+    assert r.memory_energy_j == 0.0
+    assert r.compute_energy_j == pytest.approx((300 + 160) * 100 * pJ, rel=1e-12)
+    # latency: 10 steps x (work / (2 units x 10 steps) + 10 ns sync)
+    work = (300 + 160) * 2e-9 + 500 * 4e-9 + 40 * 1e-9
+    latency = 10 * (work / 20 + 10e-9)
+    assert r.latency_s == pytest.approx(latency, rel=1e-12)
+    floor = 0.5 * latency  # 0.5 W x run time > 46 nJ of all-in energy: the floor holds
+    assert r.energy_j == pytest.approx(floor, rel=1e-12) == r.energy_low_j == r.energy_high_j
+    assert r.static_energy_j == pytest.approx(floor - r.compute_energy_j, rel=1e-12)
     assert any("all-in figures only" in n and "not added" in n for n in r.notes)
+    assert any("static power is a floor, not added" in n and "raises the estimate" in n
+               for n in r.notes)
     per_term = estimate(trace_with_bytes(), chip, scope="per-term")
     assert per_term.memory_energy_j > 0 and per_term.static_energy_j > 0
 
 
-def test_all_in_high_bound_is_at_least_the_static_floor():
+def test_all_in_floor_applies_to_value_and_both_bounds():
     r = estimate(trace_with_bytes(), neuro(default_scope="all-in"), duration_s=1.0)
-    assert r.energy_j == pytest.approx(460 * 100 * pJ)
-    assert r.energy_high_j == pytest.approx(0.5)
+    assert r.compute_energy_j == pytest.approx(460 * 100 * pJ)
+    assert r.energy_j == r.energy_low_j == r.energy_high_j == pytest.approx(0.5)
+    loud = estimate(trace_with_bytes(), neuro(default_scope="all-in"), duration_s=1e-9)
+    assert loud.energy_j == pytest.approx(460 * 100 * pJ) and loud.static_energy_j == 0.0
 
 
-def test_truenorth_prices_synaptic_events_at_26_pj_and_nothing_else():
-    r = estimate(trace_with_bytes(), "truenorth")
-    assert r.energy_j == pytest.approx((300 + 160) * 26 * pJ, rel=1e-12)
-    assert r.energy_low_j == pytest.approx((300 + 160) * 25.4 * pJ, rel=1e-12)
-    assert r.memory_energy_j == 0.0 and r.static_energy_j == 0.0
+def test_truenorth_prices_synaptic_events_at_26_pj_never_below_its_static_floor():
+    tr = trace_with_bytes()
+    # 10 steps at the 1 ms tick; one core (50 neurons), one chip
+    r = estimate(tr, "truenorth", static="chips")
+    events = (300 + 160) * 26 * pJ
+    assert r.compute_energy_j == pytest.approx(events, rel=1e-12)
+    assert r.memory_energy_j == 0.0
     assert r.latency_s == pytest.approx(10 * 1e-3)
+    assert r.energy_j == pytest.approx(42e-3 * 10e-3, rel=1e-12)  # the floor, above the events
+    assert r.energy_low_j == pytest.approx(42e-3 * 10e-3, rel=1e-12)
+    assert r.energy_high_j == pytest.approx(65e-3 * 10e-3, rel=1e-12)
+    occ = estimate(tr, "truenorth", static="occupied")  # 1 of 4,096 cores powered
+    assert occ.energy_j == pytest.approx(max(events, 42e-3 / 4096 * 10e-3), rel=1e-12)
+    assert occ.energy_low_j == pytest.approx(max((300 + 160) * 25.4 * pJ, 42e-3 / 4096 * 10e-3))
 
 
 @pytest.mark.parametrize("nbytes, bound", [(1e6, "compute"), (1e7, "compute"), (1e8, "memory"),
@@ -185,7 +204,8 @@ def test_roofline_switches_from_compute_to_memory_bound_as_bytes_grow(nbytes, bo
                              weight_bytes_read=nbytes, n_params=10**8, dense_params=10**8))
     r = estimate(tr, "a100", mode="skip", precision="fp16")
     t_compute, t_memory = 1e9 / 156e12, nbytes / 2.039e12
-    assert r.latency_s == pytest.approx(max(t_compute, t_memory), rel=1e-12)
+    # one kernel: at least the 6.25 us launch floor; no outputs known: full utilisation
+    assert r.latency_s == pytest.approx(max(6.25e-6, t_compute, t_memory), rel=1e-12)
     assert (t_memory > t_compute) == (bound == "memory")
     assert any("memory-bound" in n for n in r.notes) == (bound == "memory")
     assert r.memory_energy_j == pytest.approx(nbytes * 3.9 * 8 * pJ, rel=1e-12)
@@ -223,7 +243,7 @@ def test_modeled_traffic_when_the_trace_has_no_bytes():
 @pytest.mark.parametrize("name", sorted(list_targets()))
 @pytest.mark.parametrize("mode", ["auto", "dense", "skip", "delta", "event"])
 def test_low_le_central_le_high_on_every_target(name, mode):
-    for precision in ("fp32", "int8"):
+    for precision in load_target(name).precisions or ("fp32", "int8"):
         r = estimate(trace_with_bytes(), name, mode=mode, precision=precision)
         assert 0 <= r.energy_low_j <= r.energy_j <= r.energy_high_j
         assert r.energy_j == pytest.approx(r.compute_energy_j + r.memory_energy_j + r.static_energy_j)
@@ -252,10 +272,15 @@ def test_counted_activation_bytes_are_priced_at_the_state_level():
     assert r.memory_energy_j == pytest.approx(150 * 1 * pJ, rel=1e-12)  # the small level, 1 pJ/B
 
 
-def test_precision_the_target_lacks_falls_back_with_a_note():
-    r = estimate(trace_with_bytes(), "eyeriss_v2", precision="fp32")
-    assert r.precision == "int8"
-    assert any("priced at int8 instead of fp32" in n for n in r.notes)
+def test_precision_the_target_lacks_is_refused_naming_target_precision_and_choices():
+    with pytest.raises(ParameterError) as info:
+        estimate(trace_with_bytes(), "eyeriss_v2", precision="fp32")
+    msg = str(info.value)
+    assert "eyeriss_v2" in msg and "fp32" in msg and "its precisions are int8" in msg
+    assert estimate(trace_with_bytes(), "eyeriss_v2", precision="int8").precision == "int8"
+    assert estimate(trace_with_bytes(), "loihi", precision="int8").precision == "int8"  # agnostic
+    with pytest.raises(ParameterError, match="eyeriss_v2 has no fp16"):
+        breakeven_spike_rate("eyeriss_v2", fan_in=64, n_steps=20, precision="fp16")
 
 
 def test_delta_mode_without_delta_counts_uses_effective_macs_and_says_so():
@@ -295,8 +320,11 @@ def test_bad_arguments_are_clear_errors():
         estimate(tr, "no_such_chip")
     with pytest.raises(TargetError, match="no all-in energies"):
         estimate(tr, accel(), scope="all-in")
+    with pytest.raises(ParameterError, match="'fc': effective_macs"):  # refused when built
+        LayerCounts("fc", "linear", effective_macs=-1)
     bad = OpTrace()
-    bad.add_layer(LayerCounts("fc", "linear", effective_macs=-1))
+    bad.add_layer(LayerCounts("fc", "linear"))
+    bad.layers["fc"].effective_macs = -1  # and when changed after
     with pytest.raises(ParameterError, match="'fc': effective_macs"):
         estimate(bad, accel())
 

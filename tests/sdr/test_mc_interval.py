@@ -64,3 +64,22 @@ def test_all_hits_lower_bound_is_below_one():
 def test_invalid_estimate_arguments_name_parameter_and_range(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+@pytest.mark.parametrize(("fields", "match"), [
+    ({"p": float("nan")}, r"p must be hits / trials = 0\.03 for hits=3, trials=100; got nan"),
+    ({"p": 0.5}, r"p must be hits / trials = 0\.03"),
+    ({"stderr": -1.0}, r"stderr must be sqrt\(p \(1 - p\) / trials\)"),
+    ({"stderr": "abc"}, r"stderr must be"),  # was a raw TypeError
+    ({"hits": "abc"}, r"hits must be an integer in \[0, trials=100\]"),
+    ({"hits": 3.5}, r"hits must be an integer"),
+    ({"trials": None}, r"trials must be an integer in \[1, inf\]"),
+    ({"trials": float("inf")}, r"trials must be an integer"),  # was accepted
+])
+def test_an_estimate_built_directly_must_be_consistent(fields, match):
+    """Found by the bad-input conformance suite: MCEstimate(p, stderr, hits, trials) accepted
+    any p and stderr (NaN included) and raised raw TypeErrors on non-numbers."""
+    good = {"p": 0.03, "stderr": math.sqrt(0.03 * 0.97 / 100), "hits": 3, "trials": 100}
+    assert MCEstimate(**good) == MCEstimate.from_hits(3, 100)
+    with pytest.raises(ParameterError, match=match):
+        MCEstimate(**{**good, **fields})

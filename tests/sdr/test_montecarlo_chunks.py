@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
+from neurosparse import _validation
 from neurosparse.errors import InsufficientMemoryError, ParameterError
-from neurosparse.sdr import _checks
 from neurosparse.sdr import montecarlo as mc
 
 RUNS = {  # name -> (call, its compiled kernel)
@@ -111,7 +111,7 @@ def test_the_limits_are_the_documented_constants():
 
 
 def test_runs_whose_bitmaps_do_not_fit_are_refused_before_allocating(monkeypatch):
-    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    monkeypatch.setattr(_validation, "available_memory", lambda: 2**30)
     with pytest.raises(InsufficientMemoryError,
                        match=r"false_match_rate\(n=2147483648\) needs about .* GiB but "
                              r"only 1\.00 GiB is available; each thread keeps bitmaps"):
@@ -146,3 +146,10 @@ def test_runs_whose_bitmaps_do_not_fit_are_refused_before_allocating(monkeypatch
 def test_invalid_monte_carlo_arguments_name_parameter_and_range(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+def test_a_refusal_for_too_many_draws_per_trial_names_what_sets_them():
+    """Found by the bad-input conformance suite: m = 1e300 was refused naming only trials."""
+    with pytest.raises(ParameterError,
+                       match=r"per trial: m \(a \+ s\) \+ a with m=1000000000000000052504760255204"):
+        mc.union_false_match_rate(256, 8, 6, 3, 1e300, trials=10)

@@ -8,8 +8,9 @@ import time
 import numpy as np
 import pytest
 
+from neurosparse import _validation
 from neurosparse.errors import InsufficientMemoryError, NeurosparseError, ParameterError
-from neurosparse.sdr import SDR, SDRStats, _checks
+from neurosparse.sdr import SDR, SDRStats
 from neurosparse.sdr.batch import overlap_counts_against, overlaps, random_batch, swap_noise
 
 
@@ -109,7 +110,7 @@ def test_random_samples_sparsely_at_the_largest_n_without_allocating_it():
 
 
 def test_dense_sampling_refuses_up_front_when_memory_is_short(monkeypatch):
-    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    monkeypatch.setattr(_validation, "available_memory", lambda: 2**30)
     with pytest.raises(InsufficientMemoryError, match=r"SDR\.random\(n=2147483648, a=1073741824\) needs "
                                                       r"about 40\.00 GiB but only 1\.00 GiB is available"):
         SDR.random(2**31, 2**30, seed=0)
@@ -182,7 +183,7 @@ def test_random_batch_refuses_bad_sizes_naming_the_range(args, match):
 
 
 def test_random_batch_refuses_oversized_output_before_allocating(monkeypatch):
-    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    monkeypatch.setattr(_validation, "available_memory", lambda: 2**30)
     with pytest.raises(InsufficientMemoryError,
                        match=r"random_batch\(n=2048, a=40, count=1000000000000\) needs "
                              r"about 145\.\d+ TiB"):

@@ -39,3 +39,22 @@ def test_random_sdrs_have_high_entropy():
 def test_wrong_size_sdr_rejected():
     with pytest.raises(ParameterError):
         SDRStats(10).add(SDR([1], 11))
+
+
+def test_summary_over_several_chunks_equals_the_direct_formulas():
+    """The summary runs over chunks of cells (memory stays at the counts' 8 n bytes); across
+    chunk boundaries it equals the statistics of the whole frequency array."""
+    n = 3 * (1 << 20) + 5
+    st = SDRStats(n)
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        st.add(SDR.random(n, 5000, seed=rng))
+    freq = st.activation_frequency
+    p = np.clip(freq, 1e-300, 1 - 1e-16)
+    h = np.where((freq > 0) & (freq < 1), -(p * np.log2(p) + (1 - p) * np.log2(1 - p)), 0.0)
+    m = freq.mean()
+    ref = -(m * np.log2(m) + (1 - m) * np.log2(1 - m))
+    s = st.summary()
+    assert s["frequency_min"] == freq.min() and s["frequency_max"] == freq.max()
+    assert s["frequency_mean"] == pytest.approx(m, rel=1e-12)
+    assert s["entropy"] == pytest.approx(h.mean() / ref, rel=1e-9) == st.entropy()

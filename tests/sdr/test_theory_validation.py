@@ -10,8 +10,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from neurosparse import _validation
 from neurosparse.errors import InsufficientMemoryError, ParameterError
-from neurosparse.sdr import _checks
 from neurosparse.sdr import theory as T
 
 
@@ -114,6 +114,18 @@ def test_exact_refuses_absurd_binomials_quickly():
     (lambda: T.optimal_threshold(target="x"), r"target must be a number in \[0, 1\]; got 'x'"),
     (lambda: T.optimal_threshold(target=1.0), r"target must lie in \(0, 1\)"),
     (lambda: T.optimal_threshold(sparsities=["a"]), r"sparsities must be numbers in \(0, 1\]"),
+    # found by the bad-input conformance suite (tests/conformance/cases_sdr.py)
+    (lambda: T.union_size_distribution([10, 20], 2, 3),
+     r"n must be a single integer in \[0, 2\*\*53\] \(this function is not vectorized\)"),  # raw TypeError
+    (lambda: T.union_false_match_probability(100, 10, 5, [], 3), r"theta must be a single integer"),
+    (lambda: T.union_false_match_probability(100, 10, 5, 2, 3, "paper", trials="abc"),
+     r"trials must be an integer in \[1, inf\]"),  # was ignored by the other methods
+    (lambda: T.union_false_match_probability(100, 10, 5, 2, 3, "exact", seed=-1), r"seed must be"),
+    (lambda: T.threshold_error_statistics([], [20], [5], a_values=[10]), r"n_values must hold at least one"),
+    (lambda: T.threshold_error_statistics([1000], [20], [5], sparsities=[]),
+     r"sparsities must hold at least"),
+    (lambda: T.threshold_error_statistics([1, 2], [20, 25], [5], a_values=[1]),
+     r"no grid point has a <= n and s <= n: n_values=\[1, 2\], a_values and s_values=\[20, 25\]"),
 ])
 def test_invalid_theory_arguments_name_parameter_and_range(call, match):
     with pytest.raises(ParameterError, match=match):
@@ -122,10 +134,13 @@ def test_invalid_theory_arguments_name_parameter_and_range(call, match):
 
 def test_union_size_distribution_refuses_huge_requests_up_front(monkeypatch):
     with pytest.raises(ParameterError,
-                       match=r"needs m \(s \+ 1\) \(min\(n, m s\) \+ 1\) = .* array operations, "
-                             r"beyond the limit of 1e\+10"):
+                       match=r"needs m \(s \+ 1\) \(min\(n, m s\) \+ 1\) = 1e\+14 array operations in "
+                             r"m \(s \+ 1\) = 1e\+07 passes, beyond the limits of 1e\+10 operations"):
         T.union_size_distribution(10**9, 1000, 10**4)
-    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    # few operations but many passes (each a few microseconds of Python): refused as well
+    with pytest.raises(ParameterError, match=r"= 2\.5e\+07 passes, beyond the limits .* 2e\+06 passes"):
+        T.union_size_distribution(64, 4, 5 * 10**6)
+    monkeypatch.setattr(_validation, "available_memory", lambda: 2**30)
     with pytest.raises(InsufficientMemoryError,
                        match=r"union_size_distribution\(n=1000000000000, s=24, m=10\) "
                              r"needs about 7\.28 TiB"):
@@ -140,3 +155,8 @@ def test_tails_wider_than_a_chunk_are_summed_piecewise_and_absurd_ones_refused(m
     with pytest.raises(ParameterError,
                        match=r"this call sums 299 hypergeometric terms, beyond the limit of 1e\+02"):
         T.false_match_probability(5000, 300, 300, 2)
+
+
+def test_classification_error_of_a_certain_match_is_one_without_a_warning():
+    with np.errstate(all="raise"):  # p = 1 (theta = 0): log1p(-1) is -inf, the error exactly 1
+        assert T.classification_error(100, 10, 5, 0, 3) == 1.0
