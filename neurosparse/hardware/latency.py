@@ -218,10 +218,13 @@ def static_energy(t: Target, time: Span, scope: str, convention: str | None, sta
                      f"static='{static}' is ignored)")
         return ZERO
     if "static" not in t.power:
-        notes.append(f"static: {t.name} has no static (baseline) power figure: none priced "
-                     f"separately (the target's description says whether its per-op energies "
-                     f"include it; where they do not, baseline power is excluded and the estimate "
-                     f"is an underestimate)")
+        if t.kind == "cpu":
+            why = "its per-op energies are TDP shares that include the core's static power"
+        elif t.kind == "reference":
+            why = "a per-operation reference table with no chip behind it"
+        else:
+            why = "baseline power is excluded, so the estimate is an underestimate"
+        notes.append(f"static: {t.name} has no static (baseline) power figure, none priced: {why}")
         return ZERO
     if math.isnan(time.value):
         notes.append("static power not priced: no run time (give duration_s)")
