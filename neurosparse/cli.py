@@ -6,6 +6,7 @@ Subcommands::
     neurosparse bench cuba --n 4000 --duration 1 --against brian2 [--json]
     neurosparse energy hardware/cuba.toml --out DIR  # price a model on chips, render a report
     neurosparse precompile                          # compile every kernel now (images, clusters)
+    neurosparse sweep SWEEP.toml --out DIR [--workers N | --scheduler tcp://HOST:PORT]
 
 Errors in the arguments (a negative size, an unknown network) print one line naming the
 parameter and exit with status 2; nothing is simulated.
@@ -86,7 +87,54 @@ def _parser() -> argparse.ArgumentParser:
     pre.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                      help="processes compiling at once (default %(default)s: two halve the time)")
     pre.set_defaults(func=_precompile)
+
+    sweep = sub.add_parser("sweep", help="run a parameter sweep on Dask (local cluster or a scheduler)",
+                           description="Run a sweep file's function at every point, on a local Dask "
+                                       "cluster (127.0.0.1 only) or an existing scheduler. Running a "
+                                       "sweep file runs the code it names: run only files you trust.")
+    sweep.add_argument("sweep_file", help="sweep TOML file (see simulations/sweeps/)")
+    sweep.add_argument("--out", default=None, help="output folder (default results/sweeps/<file name>); "
+                                                   "running again into it resumes")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="local worker processes (default: every CPU; 0: run here without Dask)")
+    sweep.add_argument("--scheduler", default=None,
+                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 or tls://...")
+    sweep.add_argument("--tls-ca-file", default=None, help="CA certificate for a tls:// scheduler")
+    sweep.add_argument("--tls-cert", default=None, help="this client's TLS certificate")
+    sweep.add_argument("--tls-key", default=None, help="this client's TLS private key")
+    sweep.add_argument("--restart", action="store_true", help="discard the results in --out first")
+    sweep.add_argument("--retry-errors", action="store_true", help="run again the points that raised")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=_sweep)
     return parser
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from neurosparse.sweep import Sweep, run
+    from neurosparse.sweep.store import SIDECAR, TABLE
+
+    sweep = Sweep.from_toml(args.sweep_file)
+    out = Path(args.out) if args.out else Path("results", "sweeps", Path(args.sweep_file).stem)
+    tls = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if any(tls) and not args.scheduler:
+        raise ParameterError("--tls-ca-file, --tls-cert and --tls-key are for a remote --scheduler")
+    security = None
+    if any(tls):
+        if not all(tls):
+            raise ParameterError("TLS needs all three of --tls-ca-file, --tls-cert and --tls-key")
+        from distributed.security import Security
+
+        security = Security(tls_ca_file=args.tls_ca_file, tls_client_cert=args.tls_cert,
+                            tls_client_key=args.tls_key, require_encryption=True)
+    if args.workers is not None and args.scheduler:
+        raise ParameterError("--workers starts a local cluster; it cannot be combined with --scheduler")
+    table = run(sweep, out, workers=args.workers, scheduler=args.scheduler, security=security,
+                restart=args.restart, retry_errors=args.retry_errors, progress=not args.no_progress)
+    errors = int((table["status"] != "ok").sum()) if len(table) else 0
+    print(f"{len(table)} runs ({errors} with errors) in {out / TABLE}; sweep record in {out / SIDECAR}")
+    return 0
 
 
 def _precompile(args: argparse.Namespace) -> int:
