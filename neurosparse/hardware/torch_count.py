@@ -395,7 +395,7 @@ class _Run:
             counter = _lookup(type(module), table)
             if counter is None and not any(True for _ in module.parameters(recurse=False)):
                 continue  # containers, flatten, dropout, parameter-free activations
-            if visible is not None and counter is not None and (
+            if visible is not None and counter is not None and counter.kind not in ("pool", "norm") and (
                     id(module) not in visible or isinstance(module, nn.RNNBase)):
                 self.left_out[name] = 0  # NeuroBench does not see it (or, a whole RNN, cannot count it)
             self._register(name, module, counter)

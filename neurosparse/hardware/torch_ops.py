@@ -16,9 +16,10 @@ are accumulates (``effective_acs``, also ``synaptic_events``) when every input e
 or -1 (binary or ternary spikes; NeuroBench's test), multiply-accumulates otherwise.
 
 ``neurobench=True`` (linear layers and convolutions) counts as NeuroBench 2.3 does: the map is
-applied to the masks in the layer's own dtype and summed there (so a float32 layer's total is
-rounded as NeuroBench's is, once it passes 2**24), truncated to an integer per call, and the
-dense count is ``f`` applied to an all-ones input, so convolution padding zeros are left out.
+applied to the masks in the layer's own dtype and summed there by the same torch reduction (so a
+float32 layer's total is rounded as NeuroBench's is once it passes 2**24, on the same machine and
+thread count), truncated to an integer per call, and the dense count is ``f`` applied to an
+all-ones input, so convolution padding zeros are left out.
 """
 
 from __future__ import annotations
