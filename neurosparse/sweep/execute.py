@@ -100,7 +100,8 @@ def as_sweep(sweep: Sweep | str | os.PathLike | Mapping[str, Any]) -> Sweep:
         return Sweep.from_toml(sweep)
     if isinstance(sweep, Mapping):
         return Sweep.from_dict(sweep)
-    raise ParameterError(f"sweep must be a Sweep, a sweep file's path or its tables, got {type(sweep).__name__}")
+    raise ParameterError(f"sweep must be a Sweep, a sweep file's path or its tables, got "
+                         f"{type(sweep).__name__}")
 
 
 def evaluate(function: str, kwargs: dict[str, Any], reserved: tuple[str, ...] = ()) -> tuple[dict, float]:

@@ -127,7 +127,8 @@ class Sweep:
             if isinstance(value, bool) or not isinstance(value, int) or value < what:
                 raise ParameterError(f"sweep {name} must be an integer >= {what}, got {value!r}")
         if not isinstance(self.seed_argument, str):
-            raise ParameterError(f"sweep seed_argument must be a keyword name or '', got {self.seed_argument!r}")
+            raise ParameterError(f"sweep seed_argument must be a keyword name or '', got "
+                                 f"{self.seed_argument!r}")
         varied = self.parameter_names()
         clash = sorted(set(varied) & (set(self.fixed) | {self.seed_argument} | set(LEADING_COLUMNS)
                                       | set(STATUS_COLUMNS)))
@@ -307,7 +308,8 @@ def _check_random(spec: Any) -> dict[str, Any]:
                            for a in args))
         ordered = numbers and (args[0] <= args[1] if kind == "integers" else args[0] < args[1])
         if not ordered:
-            raise ParameterError(f"sweep random.{name}.{kind} must be [low, high] with low < high, got {args!r}")
+            raise ParameterError(f"sweep random.{name}.{kind} must be [low, high] with low < high, "
+                                 f"got {args!r}")
         if kind == "loguniform" and args[0] <= 0:
             raise ParameterError(f"sweep random.{name}.loguniform needs low > 0, got {args!r}")
         if kind == "integers" and not all(float(a).is_integer() for a in args):

@@ -59,7 +59,8 @@ class ResultStore:
         try:
             stored = json.loads(path.read_text())["sweep"]
         except (OSError, ValueError, KeyError) as exc:
-            raise ParameterError(f"{path} is not a sweep record ({exc}); use another --out or --restart") from exc
+            raise ParameterError(f"{path} is not a sweep record ({exc}); use another --out or "
+                                 f"--restart") from exc
         mine = self.sweep.to_dict()
         if stored != mine:
             diff = sorted(k for k in set(stored) | set(mine) if stored.get(k) != mine.get(k))

@@ -84,5 +84,6 @@ def test_an_unreachable_scheduler_is_a_clear_error():
 
     from neurosparse.errors import ParameterError
 
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(ParameterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
+            pytest.raises(ParameterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         run(SQUARE, scheduler="tcp://127.0.0.1:9", progress=False)

@@ -21,7 +21,8 @@ EXAMPLES = "neurosparse.sweep.points.examples"
 
 
 def test_each_row_is_the_function_at_the_point_with_its_own_seed():
-    sweep = Sweep(f"{EXAMPLES}:noisy_square", grid={"x": [1.0, 2.0]}, fixed={"noise": 0.5}, replicas=2, seed=4)
+    sweep = Sweep(f"{EXAMPLES}:noisy_square", grid={"x": [1.0, 2.0]}, fixed={"noise": 0.5}, replicas=2,
+                  seed=4)
     table = run(sweep, workers=0, progress=False)
     assert list(table.columns) == ["point", "replica", "seed", "x", "status", "error", "y", "x_squared"]
     for row, point in zip(table.itertuples(), sweep.expand()):

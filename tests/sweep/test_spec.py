@@ -52,8 +52,8 @@ def test_child_seeds_fit_in_63_bits_and_keys_are_stable():
 
 def test_a_sweep_file_round_trips(tmp_path):
     path = tmp_path / "s.toml"
-    path.write_text('[sweep]\nfunction = "%s"\nseed = 3\nreplicas = 2\n[fixed]\nnoise = 0.5\n'
-                    '[grid]\nx = [1.0, 2.0]\n' % SQUARE)
+    path.write_text(f'[sweep]\nfunction = "{SQUARE}"\nseed = 3\nreplicas = 2\n[fixed]\nnoise = 0.5\n'
+                    '[grid]\nx = [1.0, 2.0]\n')
     sweep = Sweep.from_toml(path)
     assert sweep.name == "s" and sweep.fixed == {"noise": 0.5} and len(sweep.expand()) == 4
     assert Sweep.from_dict(sweep.to_dict(), name="s") == sweep
