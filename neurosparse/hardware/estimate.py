@@ -583,7 +583,8 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
                      f"updates per sample priced at {prices.learn.value * 1e12:.3g} pJ each "
                      f"(synaptic_update), their weight writes inside that figure")
     if work["gated_ops"] > 0:
-        notes.append(f"{work['gated_ops']:.4g} gated ops take issue slots (time) but no energy")
+        notes.append(f"{work['gated_ops'] / max(trace.n_samples, 1):.4g} gated ops per sample take "
+                     f"issue slots (time) but no energy")
     if not (use_memory and levels) and t.latency_model != "roofline":
         flags["modeled"] = []  # bytes are priced nowhere on this target
     _flag_notes(flags, notes)

@@ -159,12 +159,14 @@ def _gpu_latency(t: Target, trace: OpTrace, layers: list[LayerTime], batch_size:
             floor_bound.append(lay.name)
         total = total + per_kernel.maximum(launch) * kernels
     n_kernels = kernels * sum(lay.active for lay in layers)
-    notes.append(f"GPU latency: {n_kernels:,} kernels in sequence (one per layer per step per batch "
-                 f"of {batch_size}), each at least the {launch.value * 1e6:.3g} us launch-and-"
+    per = n_kernels / max(trace.n_samples, 1)
+    count = (f"{per:,.4g} kernels per sample in sequence ({n_kernels:,} in all: one per layer per "
+             f"step per batch of {batch_size})")
+    notes.append(f"GPU latency: {count}, each at least the {launch.value * 1e6:.3g} us launch-and-"
                  f"synchronisation floor, else its roofline time at the small-batch utilisation "
                  f"(wave quantization over {lanes.value:,.0f} lanes)" if lanes is not None else
-                 f"GPU latency: {n_kernels:,} kernels in sequence, each at least the "
-                 f"{launch.value * 1e6:.3g} us launch-and-synchronisation floor")
+                 f"GPU latency: {count}, each at least the {launch.value * 1e6:.3g} us launch-and-"
+                 f"synchronisation floor")
     if floor_bound:
         notes.append(f"launch-bound layers (the floor exceeds their work): {', '.join(floor_bound)}")
     bound = [lay.name for lay in layers if lay.active and lay.name not in floor_bound

@@ -23,7 +23,7 @@ def test_batch_one_snn_is_layers_times_steps_times_the_launch_floor(name):
     assert r.latency_high_s == pytest.approx(4 * 20 * LAUNCH_HIGH, rel=1e-12)
     idle = load_target(name).power["static"].value
     assert r.static_energy_j == pytest.approx(idle * r.latency_s, rel=1e-12)
-    assert any("80 kernels in sequence" in n for n in r.notes)
+    assert any("80 kernels per sample in sequence (80 in all" in n for n in r.notes)
     assert any("launch-bound layers" in n and "fc1" in n for n in r.notes)
     # the old roofline over the whole trace's MACs gave nanoseconds
     assert r.latency_s > 1000 * (64 * 128 + 128 * 10) * 20 / 33.5e12
@@ -36,6 +36,7 @@ def test_batching_amortizes_the_launches():
     assert one_by_one.latency_s == pytest.approx(64 * 4 * 20 * LAUNCH, rel=1e-12)
     assert batched.latency_s == pytest.approx(4 * 20 * LAUNCH, rel=1e-12)  # still launch-bound
     assert batched.per_sample().energy_j < one_by_one.per_sample().energy_j / 10
+    assert any("80 kernels per sample in sequence (5,120 in all" in n for n in one_by_one.notes)
 
 
 def test_utilisation_at_small_batch_is_wave_quantization_over_the_lanes():
