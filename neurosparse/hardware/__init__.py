@@ -27,6 +27,7 @@ from neurosparse.optrace import LayerCounts, OpTrace
 _LAZY = {
     "count": "neurosparse.hardware.torch_count",
     "register_counter": "neurosparse.hardware.torch_count",
+    "neurobench_metrics": "neurosparse.hardware.torch_neurobench",
     "DeltaActivationLayer": "neurosparse.hardware.torch_delta",
     "measure_delta_sparsity": "neurosparse.hardware.torch_delta",
 }
