@@ -27,8 +27,15 @@ from neurosparse.errors import ParameterError
 from neurosparse.optrace import LayerCounts, OpTrace
 from neurosparse.sdr._rng import draw_key
 from neurosparse.sparsey.csa import MODE_MAX, MODE_SAMPLE, learn_projection, projection_sums, select_codes
+from neurosparse.sparsey.params import as_labels, check_options
 from neurosparse.sparsey.readout import make_readout
-from neurosparse.sparsey.topology import LevelSpec, ReceptiveFieldWeights, level_projections
+from neurosparse.sparsey.topology import (
+    LevelSpec,
+    ReceptiveFieldWeights,
+    check_hierarchy,
+    level_index,
+    level_projections,
+)
 
 __all__ = ["Sparsey"]
 
@@ -93,6 +100,9 @@ class Sparsey:
 
     # ----------------------------------------------------------------------------- setup
     def _validate(self) -> None:
+        check_options(self.frames_per_item, self.retrieval, self.progress, self.readout_k,
+                      self.readout_codes)
+        check_hierarchy(self.input_shape, self.levels, self.readout_levels)
         shape = tuple(self.input_shape)
         if len(shape) != 2 or any(int(s) != s or s < 1 for s in shape):
             raise ParameterError(
@@ -271,6 +281,7 @@ class Sparsey:
     def _retrieve(self, X: Any, level: int | None) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "projections_"):
             raise ParameterError("this Sparsey model is not fitted yet; call fit first")
+        level = None if level is None else level_index(self.levels, level)
         X = self._check_items(X)
         mode = MODE_MAX if self.retrieval == "max" else MODE_SAMPLE
         out, fam = [], []
@@ -296,7 +307,8 @@ class Sparsey:
 
     def score(self, X: Any, y: Any) -> float:
         """Classification accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        predicted = self.predict(X)
+        return float(np.mean(predicted == as_labels(y, len(predicted))))
 
     def weight_fill(self) -> list[float]:
         """Fraction of each level's bottom-up weights that are set."""

@@ -18,21 +18,72 @@ The Code Selection Algorithm (CSA, :mod:`neurosparse.sparsey.csa`) uses the para
 and one winner is drawn per CM from rho. A familiar input (G near 1) makes the cells with V
 near 1 far likelier than the rest (its code is reactivated); a novel one (G <= G^-) makes
 every rho uniform (a new, random code); in between, code overlap grades with familiarity.
+
+:func:`check_options` checks the estimator's other scalar options (frames per item, retrieval,
+progress, the readout's k and codes) and :func:`as_labels` its labels, before any work starts.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
 
 from neurosparse.errors import ParameterError
 
-__all__ = ["MacParams"]
+__all__ = ["MAX_FRAMES_PER_ITEM", "MacParams", "as_int_in", "as_labels", "check_options"]
+
+#: Most frames an image is presented for: longer presentations only repeat its code (give a
+#: sequence (T, rows, cols) for input that changes).
+MAX_FRAMES_PER_ITEM = 10_000
+
+
+def as_int_in(name: str, value: Any, lo: int, hi: int, why: str = "") -> int:
+    """``value`` as an int in ``[lo, hi]``: integers and whole finite floats pass, bools,
+    strings and anything else raise ParameterError naming ``name`` and the range."""
+    allowed = f"an integer in [{lo}, {hi}]" + (f" ({why})" if why else "")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or (
+            not isinstance(value, Integral) and not (math.isfinite(value) and value == int(value))):
+        raise ParameterError(f"{name} must be {allowed}; got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ParameterError(f"{name} must be {allowed}; got {int(value)}")
+    return int(value)
+
+
+def check_options(frames_per_item: Any, retrieval: Any, progress: Any, readout_k: Any,
+                  readout_codes: Any) -> None:
+    """Check the Sparsey estimator's scalar options (see :class:`~neurosparse.sparsey.Sparsey`)."""
+    as_int_in("frames_per_item", frames_per_item, 1, MAX_FRAMES_PER_ITEM,
+              "longer presentations only repeat an image's code; give a sequence instead")
+    for name, value, allowed in (("retrieval", retrieval, ("max", "sample")),
+                                 ("readout_codes", readout_codes, ("learned", "retrieved"))):
+        if not isinstance(value, str) or value not in allowed:
+            raise ParameterError(f"{name} must be {' or '.join(map(repr, allowed))}; got {value!r}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise ParameterError(f"progress must be True or False; got {progress!r}")
+    as_int_in("readout_k", readout_k, 1, 2**31)
+
+
+def as_labels(y: Any, n_items: int) -> np.ndarray:
+    """``y`` as a 1-D array of ``n_items`` labels (numbers, not NaN, or strings)."""
+    try:
+        labels = np.asarray(y)
+    except (TypeError, ValueError):
+        raise ParameterError(f"y must hold one label per item ({n_items}); got {y!r:.80}") from None
+    if labels.shape != (n_items,):
+        raise ParameterError(f"y must have shape ({n_items},), one label per item of X; got {labels.shape}")
+    if labels.dtype.kind not in "biuUS" and not (labels.dtype.kind == "f" and np.all(np.isfinite(labels))):
+        raise ParameterError(f"y must hold integer or string labels (finite numbers); got {labels.dtype} "
+                             f"{labels[:6].tolist()!r}")
+    return labels
 
 
 def _check(name: str, value: float, lo: float, hi: float, *, lo_open: bool = False,
            hi_open: bool = False, integer: bool = False) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or not math.isfinite(value):
         raise ParameterError(f"{name} must be a finite number in {_interval(lo, hi, lo_open, hi_open)}; "
                              f"got {value!r}")
     if integer and int(value) != value:

@@ -5,18 +5,30 @@ l > 1 tile the grid of level l-1 with square blocks of macs (their RF is every c
 macs). H: a mac's horizontal RF is every cell of the macs within ``h_radius`` (Chebyshev
 distance) on its own grid, itself included. D: a mac's top-down RF is every cell of the macs
 of the level above whose bottom-up RF contains it. Each RF is a CSR pair (ptr, idx).
+
+:func:`check_hierarchy` checks an input shape and its levels before anything is built, the
+binary weights included (:func:`weight_bytes`, against the free memory).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from neurosparse._validation import check_memory
 from neurosparse.errors import ParameterError
-from neurosparse.sparsey.params import MacParams
+from neurosparse.sparsey.params import MacParams, as_int_in
 
-__all__ = ["LevelSpec", "ReceptiveFieldWeights", "level_projections", "tile_starts"]
+__all__ = ["MAX_MACS", "MAX_SIDE", "LevelSpec", "ReceptiveFieldWeights", "check_hierarchy", "level_index",
+           "level_projections", "tile_starts", "weight_bytes"]
+
+#: Most macs of one level: receptive fields are built in Python, one mac at a time.
+MAX_MACS = 2**16
+#: Largest side of an input image or receptive field, in pixels or macs.
+MAX_SIDE = 2**16
 
 
 @dataclass(frozen=True)
@@ -41,12 +53,17 @@ class LevelSpec:
     h_radius: int = -1
 
     def __post_init__(self) -> None:
-        if len(self.grid) != 2 or any(int(g) != g or g < 1 for g in self.grid):
-            raise ParameterError(f"grid must be (rows, cols) of positive integers; got {self.grid!r}")
-        if int(self.rf) != self.rf or self.rf < 1:
-            raise ParameterError(f"rf must be a positive integer; got {self.rf!r}")
-        if int(self.h_radius) != self.h_radius or self.h_radius < -1:
-            raise ParameterError(f"h_radius must be an integer >= -1; got {self.h_radius!r}")
+        grid = _pair("grid", self.grid, "(rows, cols) of macs")
+        if grid[0] * grid[1] > MAX_MACS:
+            raise ParameterError(f"grid must hold at most {MAX_MACS} macs (receptive fields are built in "
+                                 f"Python, one mac at a time); got {grid}: {grid[0] * grid[1]} macs")
+        object.__setattr__(self, "grid", grid)
+        object.__setattr__(self, "rf", as_int_in("rf", self.rf, 1, MAX_SIDE))
+        object.__setattr__(self, "h_radius", as_int_in("h_radius", self.h_radius, -1, MAX_SIDE,
+                                                       "-1: no horizontal input"))
+        if not isinstance(self.params, MacParams):
+            raise ParameterError(f"params must be a MacParams; got {type(self.params).__name__} "
+                                 f"{self.params!r:.60}")
 
     @property
     def n_macs(self) -> int:
@@ -78,6 +95,73 @@ class ReceptiveFieldWeights:
 
     def rf_sizes(self) -> np.ndarray:
         return np.diff(self.rf_ptr)
+
+
+def _pair(name: str, value: Any, what: str) -> tuple[int, int]:
+    """Two integers in ``[1, MAX_SIDE]``: a grid or an image shape."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ParameterError(f"{name} must be {what}, two integers in [1, {MAX_SIDE}]; got {value!r}")
+    items = list(value)
+    if len(items) != 2:
+        raise ParameterError(f"{name} must be {what}, two integers in [1, {MAX_SIDE}]; got {value!r}")
+    return tuple(as_int_in(f"{name}[{i}]", v, 1, MAX_SIDE) for i, v in enumerate(items))
+
+
+def check_hierarchy(input_shape: Any, levels: Any,
+                    readout_levels: Any = None) -> tuple[tuple[int, int], list[int]]:
+    """Check a hierarchy before it is built: ``input_shape`` (rows, cols), ``levels`` a non-empty
+    sequence of :class:`LevelSpec` whose weights fit in memory, and ``readout_levels`` (None or
+    indices into levels, negative from the top). Returns the shape and the readout levels."""
+    shape = _pair("input_shape", input_shape, "(rows, cols) of pixels")
+    if isinstance(levels, (str, bytes, LevelSpec)) or not isinstance(levels, Sequence) or not levels:
+        raise ParameterError(f"levels must be a non-empty sequence of LevelSpec; got {levels!r:.80}")
+    bad = [k for k, lv in enumerate(levels) if not isinstance(lv, LevelSpec)]
+    if bad:
+        raise ParameterError(f"levels must be a non-empty sequence of LevelSpec; levels[{bad[0]}] is "
+                             f"{type(levels[bad[0]]).__name__}")
+    if readout_levels is None:
+        readout = [len(levels) - 1]
+    elif isinstance(readout_levels, (str, bytes)) or not isinstance(readout_levels, Iterable):
+        raise ParameterError(f"readout_levels must be None or a sequence of level indices; got "
+                             f"{readout_levels!r}")
+    else:
+        readout = [level_index(levels, li, "readout_levels") for li in readout_levels]
+        if not readout:
+            raise ParameterError("readout_levels must name at least one level (or be None: the top level)")
+    nbytes = weight_bytes(levels)
+    check_memory(nbytes, f"a hierarchy of {len(levels)} levels ({', '.join(_describe(lv) for lv in levels)})",
+                 "its binary weights take (RF cells) x Q K per mac; use fewer or smaller macs")
+    return shape, readout
+
+
+def level_index(levels: Sequence[LevelSpec], level: Any, name: str = "level") -> int:
+    """``level`` as an index into ``levels`` (``-len(levels) <= level < len(levels)``, negative
+    from the top), returned in ``[0, len(levels))``."""
+    top = len(levels) - 1
+    index = as_int_in(name, level, -len(levels), top, f"an index into the {len(levels)} levels")
+    return index % len(levels)
+
+
+def weight_bytes(levels: Sequence[LevelSpec]) -> int:
+    """Bytes of the binary weights (and their decay state) of ``levels``: per mac its U RF, H
+    RF and D RF cells times its Q K cells."""
+    total = 0
+    for li, spec in enumerate(levels):
+        p = spec.params
+        per_weight = 10 if p.decay_window > 0 else 1  # a byte, with decay a step and a use count too
+        below = 1 if li == 0 else levels[li - 1].params.cells
+        u = spec.rf**2 * below
+        h = (2 * spec.h_radius + 1) ** 2 * p.cells if spec.h_radius >= 0 else 0
+        d = 0
+        if li + 1 < len(levels):  # a mac of the level above covers rf**2 of these macs
+            up = levels[li + 1]
+            d = up.n_macs * up.rf**2 * up.params.cells / max(spec.n_macs, 1)
+        total += int(spec.n_macs * (u + h + d) * p.cells * per_weight)
+    return total
+
+
+def _describe(spec: LevelSpec) -> str:
+    return f"grid={spec.grid}, rf={spec.rf}, Q={spec.params.Q}, K={spec.params.K}"
 
 
 def tile_starts(extent: int, rf: int, count: int) -> np.ndarray:

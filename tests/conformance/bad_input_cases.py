@@ -39,7 +39,7 @@ TIME_LIMIT_S = 20.0
 HARD_LIMIT_S = 60.0
 
 #: The case modules, one per package, in report order.
-CASE_MODULES: tuple[str, ...] = ("cases_core", "cases_sdr", "cases_dendrites")
+CASE_MODULES: tuple[str, ...] = ("cases_core", "cases_sdr", "cases_dendrites", "cases_sparsey")
 
 #: Bad or extreme values tried for every scalar parameter.
 BAD_VALUES: tuple = (float("nan"), float("inf"), float("-inf"), -1.0, 0.0, 1e300, -1e300, 1e-300,
