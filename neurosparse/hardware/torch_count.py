@@ -116,7 +116,9 @@ totals above 2**24 rounded as its are), only the layers its hooks see (the other
 trace with their parameters and no counts, with a warning naming them), no functional calls
 (warned), a whole recurrent layer's synaptic ops left out (warned; NeuroBench then reports 0.0
 for the whole model), neurons without ``mem`` making no membrane update, and neuron operations
-only for the four neuron types of its table, by exact class name. The trace's ``convention``
+only for the four neuron types of its table, by exact class name. Recurrent cells agree with
+NeuroBench when called with an explicit state (a cell called without one is warned and counted
+as here). The trace's ``convention``
 says which. :func:`neurosparse.hardware.torch_neurobench.neurobench_metrics` gives every
 NeuroBench metric, keyed and shaped as ``neurobench.benchmarks.Benchmark.run`` returns them.
 

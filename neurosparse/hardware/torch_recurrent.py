@@ -12,6 +12,10 @@ sorted by its own input: ACs where that input is spikes, MACs otherwise.
 State: a whole layer reads and writes ``h`` (and ``c``) every step; ``held_state_bytes`` is the
 state the batch keeps between steps (every layer and direction's ``h``, and ``c``), and the
 layer records ``seq_steps``, the time steps it ran, from which :func:`count` takes ``n_steps``.
+
+NeuroBench 2.3 counts cells called with an explicit state as here on data whose state has no
+exact zeros (tested equal); called without one, its ``RNNCell`` count takes the first sample
+only and its ``GRUCell``/``LSTMCell`` counts fail, so ``neurobench=True`` warns and counts as here.
 """
 
 from __future__ import annotations
@@ -87,6 +91,12 @@ def count_cell(m: nn.RNNCellBase, args: tuple, output: Any, state: dict) -> dict
     mode = _cell_mode(m)
     x = args[0]
     hx = args[1] if len(args) > 1 else None
+    if hx is None and state.get("neurobench") and not state.get("warned_no_state"):
+        state["warned_no_state"] = True
+        warnings.warn(f"neurobench=True: {type(m).__name__} called without a state is counted as here, not "
+                      "as NeuroBench 2.3 (its RNNCell count takes the first sample only, its GRU/LSTM cell "
+                      "counts fail); pass the state explicitly for NeuroBench's numbers",
+                      UncountedLayerWarning, stacklevel=3)
     unbatched = x.dim() == 1
     if unbatched:
         x = x.unsqueeze(0)

@@ -161,3 +161,17 @@ def test_what_neurobench_does_not_hook_is_left_out_by_name():
     with pytest.warns(UncountedLayerWarning, match="layers 1 are left out"):
         trace = count(net, torch.randn(4, 2, 3), time_first=True, neurobench=True)
     assert trace.layers["1"].activations == 0 and trace.layers["0"].dense_ops == 4 * 2 * 3 * 5
+
+
+def test_recurrent_cells_with_explicit_state_match_neurobench_and_without_one_warn():
+    from test_torch_count import UnrolledCell
+
+    torch.manual_seed(7)
+    for cell_type in (nn.RNNCell, nn.GRUCell, nn.LSTMCell):
+        net = UnrolledCell(cell_type(5, 7)).eval()
+        x = torch.randn(3, 4, 5)
+        x[:, :, 1] = 0.0
+        ours, nb = ours_then_neurobench(net, x, spiking=False)
+        assert ours == nb
+    with pytest.warns(UncountedLayerWarning, match="GRUCell called without a state"):
+        count(nn.Sequential(nn.GRUCell(3, 4)), torch.randn(2, 3), neurobench=True)
