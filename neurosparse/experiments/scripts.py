@@ -41,8 +41,16 @@ def load_script(name: str) -> ModuleType:
     The module is executed afresh on every call (its ``main`` can be called as the command
     line would be); no bytecode is written.
     """
-    path = script_path(name)
-    spec = importlib.util.spec_from_file_location(name, path)
+    return load_path(script_path(name), name)
+
+
+def load_path(path: str | Path, name: str | None = None) -> ModuleType:
+    """Import the Python file at ``path`` as a module named ``name`` (default: its stem),
+    executed afresh and without writing bytecode (e.g. a script of ``benchmarks/``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"no Python file at {path}")
+    spec = importlib.util.spec_from_file_location(name or path.stem, path)
     module = importlib.util.module_from_spec(spec)
     before = sys.dont_write_bytecode
     sys.dont_write_bytecode = True

@@ -56,8 +56,11 @@ class Sparsey:
         How codes are chosen when not learning: ``"max"`` (the largest V per CM) or
         ``"sample"`` (the CSA draw, as during learning).
     readout
-        ``"label"`` (class-count weights from the top level's cells, fixed time), ``"knn"``
-        (nearest stored code by overlap) or ``"cosine"`` (nearest by overlap / sqrt(|a||b|)).
+        ``"class_nodes"`` (Sparsey's own: one class node per label with binary weights from
+        the code cells, set in one trial; fixed time), ``"label"`` (class-count weights from
+        the code cells, fixed time), ``"knn"`` (nearest stored code by overlap) or
+        ``"cosine"`` (nearest by overlap / sqrt(|a||b|)); the last two search every stored
+        code, so their cost grows with the number stored.
     readout_levels
         Levels whose codes the readout sees (indices into ``levels``); default: the top level.
     readout_k

@@ -1,9 +1,20 @@
 """Classification readouts of Sparsey codes.
 
-- ``"label"``: a class-label field. Each class unit counts, per cell, how often that cell was
-  active in a code of the class; an item is given the class whose units receive the most
-  input from its active cells, each class normalized by its number of items. Storing and
-  reading cost O(active cells x classes), whatever the number of items stored.
+- ``"class_nodes"``: Sparsey's own fixed-time readout (Rinkus 2010, 2014): one class node
+  per label, with a binary weight from every code cell, set to 1 in a single trial when the
+  cell is active in a code stored with that label (Hebbian, set once, never counted). An item
+  gets the class whose node receives the most input, the number of its active cells with a
+  set weight to the node:
+
+  .. math:: w_{ic} = [\\exists \\text{ stored } x \\text{ with label } c:\\ x_i = 1],\\qquad
+     \\hat c = \\arg\\max_c \\sum_i x_i w_{ic}
+
+  ties to the class stored first. The weights are n_cells x classes bits and storing or
+  reading a code costs O(n_cells + active cells x classes), whatever the number stored.
+- ``"label"``: a class-label field with counts. Each class unit counts, per cell, how often
+  that cell was active in a code of the class; an item is given the class whose units receive
+  the most input from its active cells, each class normalized by its number of items. Fixed
+  cost as ``"class_nodes"``, but the weights are counts, not bits.
 - ``"knn"``: the stored code with the largest overlap (intersection size) decides; ties go to
   the earliest stored. Cost grows with the items stored (a baseline, not Sparsey's claim).
 - ``"cosine"``: as ``"knn"`` with the overlap divided by sqrt(|a| |b|), so that items whose
@@ -13,13 +24,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 from scipy import sparse
 
 from neurosparse.errors import ParameterError
 
-__all__ = ["LabelReadout", "NearestCodeReadout", "make_readout"]
+__all__ = ["ClassNodeReadout", "LabelReadout", "NearestCodeReadout", "make_readout", "READOUTS"]
+
+#: The readouts :func:`make_readout` knows.
+READOUTS = ("class_nodes", "label", "knn", "cosine")
 
 
 class LabelReadout:
@@ -50,6 +66,114 @@ class LabelReadout:
 
     def predict(self, codes: np.ndarray) -> np.ndarray:
         return np.asarray(self.classes)[np.argmax(self.scores(codes), axis=1)]
+
+
+class ClassNodeReadout:
+    """Class nodes with binary Hebbian weights from the code cells, learned in one trial.
+
+    An estimator in the scikit-learn style: the constructor stores ``n_cells`` only; ``fit``
+    / ``partial_fit`` learn (``fit`` from scratch), each item once, and return self; learned
+    state is in trailing-underscore attributes. Nothing is random: a tie between class nodes
+    goes to the class stored first.
+
+    Parameters
+    ----------
+    n_cells
+        Cells of a code (the width of the codes read out).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The labels, in the order they were first stored.
+    weights_ : ndarray of bool, shape (n_cells, n_classes)
+        ``weights_[i, c]``: cell i was active in a code stored with label ``classes_[c]``.
+    n_items_ : int
+        Items stored.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 0]], dtype=bool)
+    >>> ClassNodeReadout(4).fit(codes, ["a", "b", "a"]).predict([[0, 1, 1, 1]]).tolist()
+    ['b']
+    """
+
+    def __init__(self, n_cells: int) -> None:
+        self.n_cells = n_cells
+
+    @property
+    def n_items(self) -> int:
+        """Items stored (0 before any)."""
+        return getattr(self, "n_items_", 0)
+
+    def _check_codes(self, codes: Any, name: str = "codes") -> np.ndarray:
+        codes = np.asarray(codes)
+        if codes.ndim == 1:
+            codes = codes[None]
+        if codes.ndim != 2 or codes.shape[1] != self.n_cells:
+            raise ParameterError(f"{name} must have shape (n, {self.n_cells}) (n_cells = {self.n_cells}); "
+                                 f"got {np.shape(codes)}")
+        if codes.dtype != np.bool_:
+            if not np.issubdtype(codes.dtype, np.number) or not np.all((codes == 0) | (codes == 1)):
+                raise ParameterError(f"{name} must be binary (bool or 0/1)")
+            codes = codes.astype(np.bool_)
+        return codes
+
+    def _start(self) -> None:
+        if int(self.n_cells) != self.n_cells or self.n_cells < 1:
+            raise ParameterError(f"n_cells must be a positive integer; got {self.n_cells!r}")
+        self.classes_ = np.array([], dtype=object)
+        self.weights_ = np.zeros((int(self.n_cells), 0), dtype=np.bool_)
+        self.n_items_ = 0
+
+    def fit(self, codes: Any, y: Any) -> ClassNodeReadout:
+        """Forget what is stored, then store each code with its label (one trial each)."""
+        self._start()
+        return self.partial_fit(codes, y)
+
+    def partial_fit(self, codes: Any, y: Any) -> ClassNodeReadout:
+        """Store each code (n, n_cells) with its label y (n,), on top of what is stored."""
+        if not hasattr(self, "weights_"):
+            self._start()
+        codes = self._check_codes(codes)
+        y = np.asarray(y, dtype=object).reshape(-1) if np.ndim(y) else np.asarray([y], dtype=object)
+        if y.shape != (codes.shape[0],):
+            raise ParameterError(
+                f"y must have one label per code, shape ({codes.shape[0]},); got {np.shape(y)}")
+        for code, label in zip(codes, y):
+            self._store(code, label)
+        return self
+
+    def add(self, code: np.ndarray, label) -> None:
+        """Store one code with its label (what :class:`~neurosparse.sparsey.Sparsey` calls)."""
+        self.partial_fit(np.asarray(code)[None], [label])
+
+    def _store(self, code: np.ndarray, label) -> None:
+        hit = np.flatnonzero(self.classes_ == label) if self.classes_.size else np.zeros(0, np.int64)
+        if hit.size:
+            c = int(hit[0])
+        else:  # a new class node: one column more (as many times as there are classes)
+            self.classes_ = np.append(self.classes_, np.array([label], dtype=object))
+            self.weights_ = np.concatenate([self.weights_, np.zeros((self.n_cells, 1), np.bool_)], axis=1)
+            c = self.classes_.size - 1
+        self.weights_[code, c] = True
+        self.n_items_ += 1
+
+    def scores(self, codes: Any) -> np.ndarray:
+        """(n, n_classes) int: input to each class node, its set weights from the active cells."""
+        if self.n_items == 0:
+            raise ParameterError("the class nodes have no stored items; call fit or partial_fit first")
+        active = sparse.csr_matrix(self._check_codes(codes), dtype=np.int32)
+        return np.asarray(active @ self.weights_.astype(np.int32))
+
+    def predict(self, codes: Any) -> np.ndarray:
+        """The label of the class node with the largest input, for each code (ties: first stored)."""
+        scores = self.scores(codes)
+        labels = self.classes_[np.argmax(scores, axis=1)]
+        try:
+            return np.array(labels.tolist())
+        except (TypeError, ValueError):  # labels NumPy cannot hold in one array
+            return labels
 
 
 class NearestCodeReadout:
@@ -122,12 +246,14 @@ def _overlaps(c_ptr, c_idx, s_ptr, s_idx, n, n_stored):  # pragma: no cover - co
     return out
 
 
-def make_readout(kind: str, n_cells: int, k: int = 1) -> LabelReadout | NearestCodeReadout:
-    """The readout named ``kind`` ("label", "knn" or "cosine") over codes of ``n_cells`` cells."""
+def make_readout(kind: str, n_cells: int, k: int = 1) -> ClassNodeReadout | LabelReadout | NearestCodeReadout:
+    """The readout named ``kind`` (one of :data:`READOUTS`) over codes of ``n_cells`` cells."""
+    if kind == "class_nodes":
+        return ClassNodeReadout(n_cells)
     if kind == "label":
         return LabelReadout(n_cells)
     if kind == "knn":
         return NearestCodeReadout(n_cells, k, "overlap")
     if kind == "cosine":
         return NearestCodeReadout(n_cells, k, "cosine")
-    raise ParameterError(f"readout must be 'label', 'knn' or 'cosine'; got {kind!r}")
+    raise ParameterError(f"readout must be one of {', '.join(map(repr, READOUTS))}; got {kind!r}")

@@ -26,6 +26,22 @@ def test_digits_json_has_the_keys_and_accuracy_far_above_chance(tmp_path):
     assert summary["accuracy"] > 0.4  # chance is 0.1
     assert summary["train_seconds"] > 0 and summary["test_seconds"] > 0
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    # every readout scored on the same codes; the default readout's is the headline accuracy
+    assert summary["readout"] == "cosine"
+    assert set(summary["accuracy_by_readout"]) == {"class_nodes", "label", "knn", "cosine"}
+    assert summary["accuracy_by_readout"]["cosine"] == summary["accuracy"]
+    assert 0.4 < summary["raw_pixel_1nn_accuracy"] <= 1.0
+    assert 1.0 <= summary["cells_used_per_cm"] <= 32
+
+
+def test_readout_option_picks_the_readout_that_gives_the_accuracy():
+    from neurosparse.experiments.scripts import load_path
+
+    summary = load_path(SCRIPT).main(["--json", "--source", "digits", "--per-class", "30",
+                                      "--readout", "class_nodes"])
+    assert summary["readout"] == "class_nodes"
+    assert summary["accuracy"] == summary["accuracy_by_readout"]["class_nodes"] > 0.2  # chance is 0.1
+    assert "class nodes" in summary["settings"]["readout"]
 
 
 def test_split_takes_the_first_items_of_each_class():
