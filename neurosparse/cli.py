@@ -7,6 +7,7 @@ Subcommands::
     neurosparse energy hardware/cuba.toml --out DIR  # price a model on chips, render a report
     neurosparse precompile                          # compile every kernel now (images, clusters)
     neurosparse sweep SWEEP.toml --out DIR [--workers N | --scheduler tcp://HOST:PORT]
+    neurosparse reproduce [NAME ... | all] [--full] [--list]   # run the paper notebooks
 
 Errors in the arguments (a negative size, an unknown network) print one line naming the
 parameter and exit with status 2; nothing is simulated.
@@ -106,7 +107,45 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--retry-errors", action="store_true", help="run again the points that raised")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(func=_sweep)
+
+    rep = sub.add_parser("reproduce", help="run the paper reproductions (notebooks) and collect figures",
+                         description="Execute the reproduction notebooks, small by default, at the "
+                                     "committed sizes with --full, writing each one's executed "
+                                     "notebook, figures and summary.json.")
+    rep.add_argument("names", nargs="*", default=["all"], help="reproductions to run (default: all)")
+    rep.add_argument("--full", action="store_true", help="the committed notebooks' sizes (slow)")
+    rep.add_argument("--list", action="store_true", help="list the reproductions and their run times")
+    rep.add_argument("--out", default=None, help="output folder (default results/reproduce)")
+    rep.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: no limit)")
+    rep.set_defaults(func=_reproduce)
     return parser
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from neurosparse import reproduce
+
+    if args.list:
+        print(reproduce.listing())
+        return 0
+    if args.timeout is not None and not args.timeout > 0:
+        raise ParameterError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    chosen = reproduce.find(args.names)
+    root = Path(args.out) if args.out else Path("results", "reproduce")
+    failed = []
+    for r in chosen:
+        print(f"{r.name}: running ({'full' if args.full else 'small'} size) ...", flush=True)
+        summary = reproduce.run(r, root / r.name, full=args.full, timeout_s=args.timeout)
+        status = "ok" if summary["ok"] else f"FAILED: {summary['error']}"
+        print(f"{r.name}: {status} in {summary['seconds']:.0f} s, {len(summary['figures'])} figures "
+              f"in {root / r.name}", flush=True)
+        if not summary["ok"]:
+            failed.append(r.name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:

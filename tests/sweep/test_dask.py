@@ -25,6 +25,16 @@ def test_the_table_is_the_same_here_and_on_one_or_two_workers():
     assert run(SQUARE, workers=2, progress=False).equals(here)
 
 
+def test_event_core_points_give_the_same_spikes_on_workers_as_here():
+    """Workers load (or compile, under the core's lock) the kernels themselves; the counts are
+    bit-identical to a run in this process."""
+    sweep = Sweep("neurosparse.sweep.points.energy:feedforward_counts",
+                  grid={"rate_hz": [5.0, 40.0], "steps": [20]}, replicas=2, seed=3)
+    here = run(sweep, workers=0, progress=False)
+    assert here["spikes"].nunique() > 1  # the points differ
+    assert run(sweep, workers=2, progress=False).equals(here)
+
+
 def test_a_worker_that_dies_has_its_point_retried_on_another(tmp_path):
     sweep = Sweep("neurosparse.sweep.points.examples:die_once", grid={"x": [1.0, 2.0, 3.0]},
                   fixed={"marker_folder": str(tmp_path)})

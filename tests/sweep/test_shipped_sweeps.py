@@ -1,0 +1,34 @@
+"""The sweep files in simulations/sweeps/ load, name importable functions, and their first run
+gives a result that holds to its theory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from neurosparse.sweep import Sweep
+from neurosparse.sweep.execute import _kwargs, evaluate
+
+SWEEPS = sorted((Path(__file__).resolve().parents[2] / "simulations" / "sweeps").glob("*.toml"))
+
+
+def test_the_three_shipped_sweeps_are_there():
+    assert {p.stem for p in SWEEPS} == {"sdr_false_match", "snn_energy", "ultralif_seeds"}
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.stem)
+def test_a_shipped_sweep_loads_and_its_first_run_succeeds(path):
+    if path.stem == "ultralif_seeds":
+        pytest.importorskip("torch")
+    sweep = Sweep.from_toml(path)
+    points = sweep.expand()
+    assert len(points) == {"sdr_false_match": 36, "snn_energy": 216, "ultralif_seeds": 30}[path.stem]
+    outcome, _ = evaluate(sweep.function, _kwargs(sweep, points[0]), tuple(sweep.parameter_names()))
+    assert outcome["status"] == "ok", outcome["error"]
+    if path.stem == "sdr_false_match":
+        assert abs(outcome["p"] - outcome["p_exact"]) <= 6 * outcome["stderr"]  # n = 256: p ~ 0.9
+    if path.stem == "snn_energy":
+        assert outcome["energy_low_j"] <= outcome["energy_j"] <= outcome["energy_high_j"]
+    if path.stem == "ultralif_seeds":
+        assert 0.1 < outcome["accuracy"] <= 1.0  # better than chance on 10 digits
