@@ -35,8 +35,9 @@ QUICK_ENV = "NEUROSPARSE_NOTEBOOK_QUICK"
 
 @dataclasses.dataclass(frozen=True)
 class Reproduction:
-    """A paper reproduced by a notebook, with its measured run times on this project's
-    2-core reference machine (minutes; None where not measured)."""
+    """A paper reproduced by a notebook, with its run times measured by ``neurosparse reproduce``
+    on this project's 2-core machine (minutes, with other work running; None where not
+    measured: see ``benchmarks/RESULTS.md``)."""
 
     name: str
     notebook: str  #: file name in ``notebooks/``
@@ -51,17 +52,17 @@ REPRODUCTIONS: tuple[Reproduction, ...] = (
     Reproduction("ahmad_hawkins_2016", "ahmad_hawkins_2016.ipynb",
                  "Ahmad & Hawkins (2016), How do neurons operate on sparse distributed representations?",
                  "Figs. 2-5 and the threshold table: false matches against n, s and theta, noise, unions",
-                 None, None),
+                 0.1, None),
     Reproduction("sparsey", "sparsey.ipynb", "Rinkus (2010, 2014), Rinkus & Leveille (2017): Sparsey",
                  "the six results: similarity preservation, single-trial learning, capacity, "
-                 "sequences, MNIST, event streams", None, None),
+                 "sequences, MNIST, event streams", 0.2, 0.8),
     Reproduction("ultralif", "ultralif.ipynb", "UltraLIF: fully differentiable SNNs via ultradiscretization",
                  "eps -> 0 convergence, gradients, accuracy against a surrogate LIF, hardening, energy",
-                 None, None),
+                 0.5, None),
     Reproduction("delta_video", "delta_video.ipynb",
                  "Yousefzadeh & Sifalakis (2021), Training for temporal sparsity in deep neural networks",
                  "activation and delta sparsity, MACs skipped and accuracy on moving-digit videos",
-                 None, None),
+                 0.5, None),
 )
 
 
