@@ -151,7 +151,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise MissingDependencyError(
         "neurosparse.hardware.torch_count needs torch: pip install 'neurosparse[snn]'") from exc
 
-from neurosparse.hardware.torch_functional import FunctionalCounter, functional_call
+from neurosparse.hardware.torch_functional import UNCOUNTED_OPS, FunctionalCounter, functional_call
 from neurosparse.hardware.torch_neurobench import neurobench_modules, neuron_ops_per_update
 from neurosparse.hardware.torch_ops import (
     Uncountable,
@@ -454,6 +454,9 @@ class _Run:
         is running (its counter counts it) or NeuroBench's convention leaves it out."""
         if not self.stack or any(counted for _, counted in self.stack):
             return
+        if func in UNCOUNTED_OPS:
+            self._uncounted_functional(UNCOUNTED_OPS[func], self.stack[-1][0])
+            return
         call = functional_call(func, args, kwargs, output, lambda t: self._parameter(t) is not None)
         if call is None:
             return
@@ -484,6 +487,16 @@ class _Run:
                 return t
             t = t._base
         return None
+
+    def _uncounted_functional(self, op: str, where: str) -> None:
+        why = f"functional {op} (in {where!r}) is not counted"
+        message = (f"cannot count {why}; its operations are missing from the trace (write the product "
+                   "with matmul, F.linear or a module count knows, or teach count with register_counter)")
+        if self.strict:
+            raise UncountedLayerError(message)
+        if why not in self.warned:
+            self.warned.add(why)
+            warnings.warn(message, UncountedLayerWarning, stacklevel=4)
 
     def _uncountable(self, module: nn.Module, why: str) -> None:
         message = (f"cannot count {type(module).__name__}: {why}; its operations are missing from "

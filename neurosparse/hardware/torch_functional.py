@@ -14,7 +14,8 @@ dense ops, effective MACs or ACs from the operands' zero patterns, the operand-w
 ops) unless a counted module is running: ``nn.Linear`` calls ``F.linear`` inside its forward,
 and that call is already its module's count, so it is not counted twice. Other functional
 products (``torch.addmm``, ``torch.baddbmm``, ``torch.mv``, ``torch.dot``, ``F.bilinear``,
-``F.conv_transpose*``) are not counted.
+``F.conv_transpose*``, ``F.scaled_dot_product_attention``: :data:`UNCOUNTED_OPS`) are not
+counted, and a call of one outside a counted module is warned, not left a silent zero.
 
 Which operand is the weight: the second of ``F.linear`` and ``F.conv*``; for the products,
 the operand that is a parameter of the model, or the second when both or neither are.
@@ -35,7 +36,7 @@ from torch.overrides import TorchFunctionMode
 
 from neurosparse.hardware.torch_ops import conv_ops, einsum_ops, linear_ops, matmul_ops, tensor_bytes
 
-__all__ = ["FUNCTIONAL_OPS", "FunctionalCall", "FunctionalCounter", "functional_call"]
+__all__ = ["FUNCTIONAL_OPS", "UNCOUNTED_OPS", "FunctionalCall", "FunctionalCounter", "functional_call"]
 
 #: The functions counted, each with the name of its operator (the layer kind it records).
 FUNCTIONAL_OPS: dict[Callable, str] = {
@@ -43,6 +44,15 @@ FUNCTIONAL_OPS: dict[Callable, str] = {
     torch.matmul: "matmul", torch.Tensor.matmul: "matmul", torch.Tensor.__rmatmul__: "matmul",
     torch.mm: "mm", torch.Tensor.mm: "mm", torch.bmm: "bmm", torch.Tensor.bmm: "bmm",
     torch.einsum: "einsum",
+}
+
+#: Functional products that are not counted: a call of one outside a counted module is warned
+#: (:class:`~neurosparse.hardware.torch_ops.UncountedLayerWarning`), never a silent zero.
+UNCOUNTED_OPS: dict[Callable, str] = {
+    torch.addmm: "addmm", torch.baddbmm: "baddbmm", torch.addbmm: "addbmm", torch.mv: "mv",
+    torch.dot: "dot", torch.tensordot: "tensordot", F.bilinear: "bilinear",
+    F.conv_transpose1d: "conv_transpose1d", F.conv_transpose2d: "conv_transpose2d",
+    F.conv_transpose3d: "conv_transpose3d", F.scaled_dot_product_attention: "scaled_dot_product_attention",
 }
 
 _PRODUCT = {"matmul": torch.matmul, "mm": torch.mm, "bmm": torch.bmm}
@@ -110,7 +120,7 @@ class FunctionalCounter(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        if func in FUNCTIONAL_OPS:
+        if func in FUNCTIONAL_OPS or func in UNCOUNTED_OPS:
             self.on_call(func, args, kwargs, out)
         return out
 

@@ -153,3 +153,24 @@ def test_neurobench_convention_leaves_functional_calls_out_and_says_so():
     with pytest.warns(UncountedLayerWarning, match="1 functional calls .* left out"):
         trace = count(Functional("linear"), X, neurobench=True)
     assert trace.totals()["dense_ops"] == 0 and trace.convention == "neurobench"
+
+
+def test_functional_products_count_does_not_know_are_warned_not_silent():
+    from neurosparse.hardware.torch_count import UncountedLayerError
+
+    class AddMM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(W.T.clone())
+            self.b = nn.Parameter(torch.zeros(3))
+
+        def forward(self, x):
+            return torch.addmm(self.b, x, self.w)
+
+    with pytest.warns(UncountedLayerWarning) as record:
+        count(AddMM(), X)
+    messages = [str(w.message) for w in record]
+    assert any("functional addmm (in 'addmm') is not counted" in m for m in messages)
+    assert any("no counter for AddMM" in m for m in messages)  # its parameters were not counted either
+    with pytest.raises(UncountedLayerError, match="functional addmm"):
+        count(AddMM(), X, strict=True)
