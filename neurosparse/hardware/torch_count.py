@@ -490,22 +490,22 @@ class _Run:
 
     def _uncounted_functional(self, op: str, where: str) -> None:
         why = f"functional {op} (in {where!r}) is not counted"
-        message = (f"cannot count {why}; its operations are missing from the trace (write the product "
-                   "with matmul, F.linear or a module count knows, or teach count with register_counter)")
+        self._refuse_or_warn(why, f"cannot count {why}; its operations are missing from the trace (write the "
+                             "product with matmul, F.linear or a module count knows, or teach count with "
+                             "register_counter)")
+
+    def _uncountable(self, module: nn.Module, why: str) -> None:
+        self._refuse_or_warn(why, f"cannot count {type(module).__name__}: {why}; its operations are "
+                             "missing from the trace (teach count with "
+                             "neurosparse.hardware.torch_count.register_counter)")
+
+    def _refuse_or_warn(self, why: str, message: str) -> None:
+        """Raise with ``strict=True``, else warn once per reason."""
         if self.strict:
             raise UncountedLayerError(message)
         if why not in self.warned:
             self.warned.add(why)
             warnings.warn(message, UncountedLayerWarning, stacklevel=4)
-
-    def _uncountable(self, module: nn.Module, why: str) -> None:
-        message = (f"cannot count {type(module).__name__}: {why}; its operations are missing from "
-                   "the trace (teach count with neurosparse.hardware.torch_count.register_counter)")
-        if self.strict:
-            raise UncountedLayerError(message)
-        if why not in self.warned:
-            self.warned.add(why)
-            warnings.warn(message, UncountedLayerWarning, stacklevel=3)
 
     def _add(self, name: str, increments: Mapping[str, float]) -> None:
         totals, series = self.totals[name], self.series[name]
