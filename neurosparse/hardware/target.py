@@ -616,8 +616,15 @@ occupies (the whole device on a GPU or CPU, which cannot power-gate to a model's
 All-in targets (TrueNorth) already include leakage at their measured operating point:
 their estimate is raised to the static floor (static power x run time) for the value and
 both bounds, never added on top. Targets without a static figure say so in every row:
-SpiNNaker 1 and 2 leave out their baseline power (an underestimate); the CPU's per-op
-energies include its static share.
+SpiNNaker 1 and the SpiNNaker 2 prototype leave out their baseline power (an
+underestimate); the CPU's per-op energies include its static share.
+
+**Unpublished figures.** Several chips publish whole-chip power but no energy per
+operation (Loihi 2, Xylo, the Jetson's idle power and DRAM energy, SpiNNaker 2's final-chip
+baseline). Their files use a documented assumption with a wide range (`basis = "assumed"`,
+the reasoning in the note) or derive the figure from a published measurement (Akida's
+energy per event from BrainChip's AkidaNet run), never a number no source gives. `hardware/validation/new_targets.md` has the research behind them,
+with each source's provenance.
 
 **Fit and mapping** (`[mapping]`: cores per chip, neurons per core, synapse memory per core
 and bits per synapse, input axons per core, output routes per core or target cores per
@@ -675,9 +682,42 @@ def catalog_table(names: list[str | Path] | None = None) -> str:
     return "\n".join(parts)
 
 
+def catalog_overview(names: list[str | Path] | None = None) -> str:
+    """Markdown: one row per target (default: the bundled catalog) with its kind, technology,
+    default mode and pricing, its headline energy per operation, its static power and how
+    many of its priced numbers are measured, simulated, derived, specified or assumed."""
+    names = sorted(CATALOG_DIR.glob("*.toml")) if names is None else names
+    rows = ["| target | kind | technology | default | energy per op | static power | "
+            "priced numbers by basis |", "|---|---|---|---|---|---|---|"]
+    for name in names:
+        t = load_target(name)
+        table = t.energy_all_in if t.default_scope == "all-in" else t.energy
+        key = next((k for k in _HEADLINE if k in table), None)
+        energy = "–" if key is None else (f"`{key}` {table[key].display()}"
+                                          + _range_text(table[key]))
+        static = (t.power["static"].display() + _range_text(t.power["static"])
+                  if "static" in t.power else "none (see notes)")
+        priced = [q for q in t.quantities() if not q.name.startswith("reference.")
+                  and not q.name.endswith(".capacity")]
+        bases = ", ".join(f"{sum(q.basis == b for q in priced)} {b}" for b in BASES
+                          if any(q.basis == b for q in priced))
+        rows.append(f"| [{t.name}](#{t.name}) | {t.kind} | {t.technology or '–'} | "
+                    f"{t.default_mode}, {t.default_scope} | {energy} | {static} | {bases} |")
+    return "\n".join(rows) + "\n"
+
+
+#: Which energy a target's overview row shows, the first the target has.
+_HEADLINE = ("synaptic_op", "mac_int8", "mac_fp32", "mul_fp32")
+
+
+def _range_text(q: Quantity) -> str:
+    return "" if q.display_range() == "–" else f" ({q.display_range()})"
+
+
 def render_readme() -> str:
     """The full text of ``targets/README.md``."""
-    return _README_INTRO + "\n" + catalog_table()
+    return (_README_INTRO + "\n## Catalogue\n\n" + catalog_overview() + "\n"
+            + catalog_table())
 
 
 def write_readme(path: str | Path | None = None) -> Path:

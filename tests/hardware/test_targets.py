@@ -22,7 +22,10 @@ from neurosparse.hardware.target import (
 )
 
 REQUIRED = {"horowitz45nm", "cpu", "a100", "h100", "eyeriss_v2", "loihi", "truenorth", "spinnaker",
-            "spinnaker2"}
+            "spinnaker2", "loihi2", "spinnaker2_22nm", "akida_akd1000", "xylo_audio2",
+            "jetson_orin_nano"}
+#: Every target file shipped in the catalog folder (a new file is tested without being listed).
+SHIPPED = sorted(p.stem for p in CATALOG_DIR.glob("*.toml"))
 
 VALID = """\
 name = "mychip"
@@ -57,7 +60,7 @@ def test_catalog_holds_every_required_target():
     assert REQUIRED <= set(list_targets())
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_catalog_target_loads_with_its_file_name(name):
     t = load_target(name)
     assert t.name == name
@@ -65,7 +68,7 @@ def test_every_catalog_target_loads_with_its_file_name(name):
     assert t.description and t.references
 
 
-@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_quantity_has_source_basis_scope_and_a_finite_nonnegative_value(name):
     quantities = list(load_target(name).quantities())
     assert quantities
@@ -76,6 +79,31 @@ def test_every_quantity_has_source_basis_scope_and_a_finite_nonnegative_value(na
         assert 0 <= q.low <= q.value <= q.high, q.name
         if q.basis in ("derived", "assumed"):
             assert q.note.strip(), f"{name}: {q.name} is {q.basis} but has no note"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_range_is_ordered_as_written_and_in_si(name):
+    for q in load_target(name).quantities():
+        lo = q.raw_value if q.raw_low is None else q.raw_low
+        hi = q.raw_value if q.raw_high is None else q.raw_high
+        assert lo <= q.raw_value <= hi, q.name
+        assert q.low == pytest.approx(q.value * lo / q.raw_value if q.raw_value else q.low), q.name
+        assert q.high == pytest.approx(q.value * hi / q.raw_value if q.raw_value else q.high), q.name
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_target_names_its_references_and_says_what_it_is(name):
+    t = load_target(name)
+    assert t.references and all(r.strip() for r in t.references)
+    assert t.technology.strip() and len(t.description) > 100
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_assumed_energies_carry_a_range_of_at_least_a_factor_of_two(name):
+    """An unpublished per-op energy is an assumption: its range must say how little is known."""
+    for q in load_target(name).energy.values():
+        if q.basis == "assumed" and q.value > 0:
+            assert q.high >= 2 * q.low, f"{name}: {q.name} {q.low:g} ... {q.high:g}"
 
 
 def test_all_in_figures_live_only_in_the_all_in_table():
@@ -238,3 +266,12 @@ def test_catalog_table_lists_every_target_and_quantity():
 def test_readme_is_in_sync_with_the_catalog():
     readme = (CATALOG_DIR / "README.md").read_text(encoding="utf-8")
     assert readme == render_readme(), "regenerate with: python -m neurosparse.hardware.target"
+
+
+def test_catalog_overview_has_one_row_per_shipped_target_with_its_headline_energy():
+    from neurosparse.hardware.target import catalog_overview
+
+    rows = [line for line in catalog_overview().splitlines()[2:] if line.startswith("| [")]
+    assert [row.split("]")[0][3:] for row in rows] == SHIPPED
+    loihi2 = next(row for row in rows if row.startswith("| [loihi2]"))
+    assert "`synaptic_op` 3.4 pJ (0.7 … 6.8 pJ)" in loihi2 and "104 mW (35 … 300 mW)" in loihi2
