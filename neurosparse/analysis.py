@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.errors import ParameterError
 
 #: Fewest spikes a neuron needs for an ISI CV: two intervals. One interval (two spikes)
 #: has a standard deviation of exactly zero, which would report a meaningless CV of 0.
 MIN_SPIKES_FOR_CV = 3
 
-__all__ = ["MIN_SPIKES_FOR_CV", "fano_factor", "isi_cv", "mean_rate"]
+#: Most windows of :func:`fano_factor` (a histogram of that many counts).
+MAX_WINDOWS = 1e9
+
+__all__ = ["MAX_WINDOWS", "MIN_SPIKES_FOR_CV", "fano_factor", "isi_cv", "mean_rate"]
 
 
 def isi_cv(t: np.ndarray, i: np.ndarray, n: int, min_spikes: int = MIN_SPIKES_FOR_CV) -> np.ndarray:
@@ -90,12 +93,14 @@ def mean_rate(t: np.ndarray, n: int, duration: float) -> float:
     duration
         Recorded interval (s), > 0.
     """
-    t = np.asarray(t)
-    if t.ndim != 1:
-        raise ParameterError(f"t must be a 1-D array of spike times, got shape {t.shape}")
+    t = _times(t)
     n = as_count("n", n, low=1)
     duration = as_float_param("duration", duration, low=0, low_inclusive=False, allow_array=False)
-    return t.shape[0] / (n * duration)
+    rate = t.shape[0] / (n * duration)
+    if not np.isfinite(rate):
+        raise ParameterError(f"n * duration = {n} * {duration:g} s is too small a denominator: the rate "
+                             f"overflows; give duration in seconds")
+    return rate
 
 
 def fano_factor(t: np.ndarray, window: float, t_start: float, t_stop: float) -> float:
@@ -113,13 +118,17 @@ def fano_factor(t: np.ndarray, window: float, t_start: float, t_stop: float) -> 
     t_start, t_stop
         The recorded interval (s).
     """
-    t = np.asarray(t, dtype=np.float64)
-    if t.ndim != 1:
-        raise ParameterError(f"t must be a 1-D array of spike times, got shape {t.shape}")
+    t = _times(t)
     window = as_float_param("window", window, low=0, low_inclusive=False, allow_array=False)
     t_start = as_float_param("t_start", t_start, allow_array=False)
     t_stop = as_float_param("t_stop", t_stop, allow_array=False)
-    n_windows = int(np.floor((t_stop - t_start) / window + 1e-9))
+    ratio = (t_stop - t_start) / window
+    if not np.isfinite(ratio) or ratio > MAX_WINDOWS:
+        raise ParameterError(f"(t_stop - t_start) / window must be at most {MAX_WINDOWS:.0e} windows; got "
+                             f"t_start={t_start:g}, t_stop={t_stop:g}, window={window:g}")
+    check_memory(16.0 * ratio, f"fano_factor over {ratio:.3g} windows of window={window:g} s in "
+                               f"[t_start, t_stop) = [{t_start:g}, {t_stop:g})", "use wider windows")
+    n_windows = int(np.floor(ratio + 1e-9))
     if n_windows < 2:
         raise ParameterError(f"window ({window:g} s) must fit at least twice in "
                              f"[t_start, t_stop) = [{t_start:g}, {t_stop:g}) s")
@@ -128,19 +137,31 @@ def fano_factor(t: np.ndarray, window: float, t_start: float, t_stop: float) -> 
     return float(counts.var() / mean) if mean > 0 else float("nan")
 
 
+def _times(t) -> np.ndarray:
+    """Spike times as a 1-D float64 array."""
+    try:
+        times = np.asarray(t, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"t must be a 1-D array of spike times (numbers), got {t!r:.60}") from None
+    if times.ndim != 1:
+        raise ParameterError(f"t must be a 1-D array of spike times, got shape {times.shape}")
+    return times
+
+
 def _spike_arrays(t, i, n) -> tuple[np.ndarray, np.ndarray, int]:
     """Check and convert ``(t, i, n)``: 1-D, same length, finite times, indices in range."""
     n = as_count("n", n, low=0)
-    t = np.asarray(t, dtype=np.float64)
+    check_memory(8.0 * n, f"isi_cv of n={n} neurons", "the CVs take 8 bytes a neuron, the sums 24 more")
+    t = _times(t)
     i = np.asarray(i)
-    if t.ndim != 1 or i.ndim != 1 or t.shape != i.shape:
-        raise ParameterError(f"t and i must be 1-D arrays of the same length, got shapes "
-                             f"{t.shape} and {i.shape}")
+    if i.ndim != 1 or t.shape != i.shape:
+        raise ParameterError(f"i must be a 1-D array of the same length as t (a neuron index per spike "
+                             f"time): t has shape {t.shape}, i has shape {i.shape}")
     if i.size and not np.issubdtype(i.dtype, np.integer):
         raise ParameterError(f"i must hold integer neuron indices, got dtype {i.dtype}")
     if not np.all(np.isfinite(t)):
         raise ParameterError("t must hold finite spike times")
     if i.size and (i.min() < 0 or i.max() >= n):
-        raise ParameterError(f"i must hold neuron indices in [0, {n}), got values in "
+        raise ParameterError(f"i must hold neuron indices in [0, {n}) (n = {n}), got values in "
                              f"[{i.min()}, {i.max()}]")
     return t, i.astype(np.int64), n

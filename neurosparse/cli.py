@@ -219,6 +219,12 @@ def _bench(args: argparse.Namespace) -> int:
     from neurosparse.bench import bench_network, brian2_network, machine_info, time_to_first_result
 
     modes = [m.strip() for m in args.brian2_modes.split(",") if m.strip()]
+    if args.against == "brian2":  # checked before anything runs
+        from neurosparse.bench.brian2_runner import MODES
+
+        if not modes or any(m not in MODES for m in modes):
+            raise ParameterError(f"--brian2-modes must be a comma-separated list of {', '.join(MODES)}; "
+                                 f"got {args.brian2_modes!r}")
     result: dict[str, Any] = bench_network(args.network, n=args.n, duration=args.duration,
                                            threads=args.threads, seed=args.seed,
                                            repeats=args.repeats, progress=False)

@@ -7,7 +7,7 @@ import pytest
 
 from neurosparse.analysis import fano_factor, isi_cv, mean_rate
 from neurosparse.core.recording import SpikeTrains
-from neurosparse.errors import ParameterError
+from neurosparse.errors import InsufficientMemoryError, ParameterError
 
 
 def poisson_trains(rate, duration, n, seed):
@@ -84,8 +84,21 @@ def test_fano_factor_is_one_for_poisson_and_zero_for_a_regular_count():
     (lambda: mean_rate([0.1], n=0, duration=1.0), "n must be"),
     (lambda: mean_rate([0.1], n=1, duration=0.0), "duration"),
     (lambda: fano_factor([0.1], window=0.6, t_start=0.0, t_stop=1.0), "window"),
+    # found by the bad-input conformance suite (tests/conformance/cases_analysis.py)
+    (lambda: isi_cv("abc", [0], 1), "t must be a 1-D array of spike times"),  # raw ValueError
+    (lambda: isi_cv(0.5, [0], 1), "t must be a 1-D array of spike times, got shape ()"),  # named "t and i"
+    (lambda: isi_cv([0.1], [0], 0), "(n = 0)"),  # named only i
+    (lambda: mean_rate([0.1, 0.2], n=2, duration=5e-324), "the rate overflows"),  # returned inf
+    (lambda: fano_factor([0.1], window=1e-300, t_start=0.0, t_stop=1.0), "window=1e-300"),  # raw ValueError
+    (lambda: fano_factor([0.1], window=0.1, t_start=-1e300, t_stop=1.0), "t_start=-1e+300"),
 ])
 def test_bad_arguments_raise_parameter_error_naming_them(call, needle):
     with pytest.raises(ParameterError) as exc:
         call()
     assert needle in str(exc.value)
+
+
+def test_a_population_too_large_for_memory_is_refused_naming_n():
+    """Found by the bad-input conformance suite: n = 1e300 raised NumPy's raw ValueError."""
+    with pytest.raises(InsufficientMemoryError, match=r"isi_cv of n=1000000000000000052504760255204"):
+        isi_cv([0.1], [0], 1e300)

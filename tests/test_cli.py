@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -82,3 +83,21 @@ def test_bench_ttfr_measures_warm_and_cold_starts(capsys):
     # a cold start runs the interpreted first tier (the kernel compiles in the background)
     assert r["time_to_first_result_cold_engine"] == "numpy"
     assert 0 < r["time_to_first_result_cold_seconds"] < 60
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    # found by the bad-input conformance suite (tests/conformance/cases_cli.py)
+    (["bench", "cuba", "--n", "100", "--duration", "0.002", "--repeats", "1", "--against", "brian2",
+      "--brian2-modes", "abc"], "--brian2-modes must be a comma-separated list of standalone, runtime"),
+    (["bench", "cuba", "--n", "100", "--duration", "0.002", "--repeats", "99999999999999999999"],
+     "repeats must be an integer in [1, 1000]"),  # ran until stopped
+    (["simulate", "cuba", "--n", "99999999999999999999", "--duration", "0.002"],
+     "a benchmark network of n=99999999999999999999 neurons"),  # a raw ValueError from NumPy
+])
+def test_bad_arguments_are_refused_before_anything_runs(capsys, tmp_path, monkeypatch, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    tic = time.perf_counter()
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2 and needle in err and out == ""  # nothing was benchmarked or simulated
+    assert time.perf_counter() - tic < 10.0
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # and no file written

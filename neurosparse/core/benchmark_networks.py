@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.core.connectivity import FixedProbability
 from neurosparse.core.models import LIF
 from neurosparse.core.network import Network
@@ -36,8 +36,14 @@ COBA_WI = 6.7 / R_M  # S
 EXCITATORY_FRACTION = 0.8
 
 
-def _sizes(n: int) -> tuple[int, int]:
+def _sizes(n: int, synapses_per_neuron: float) -> tuple[int, int]:
+    """Excitatory and inhibitory counts of ``n`` neurons, refused up front (before the initial
+    potentials are drawn) when the network would not fit in memory."""
     n = as_count("n", n, low=5)  # at least one inhibitory neuron
+    spn = as_float_param("synapses_per_neuron", synapses_per_neuron, low=0, allow_array=False)
+    # per synapse an int32 target and the generator's buffer, per neuron its state and v0
+    check_memory(n * (8.0 * spn + 64.0), f"a benchmark network of n={n} neurons with {spn:g} synapses each",
+                 "use fewer neurons")
     n_exc = int(round(EXCITATORY_FRACTION * n))
     return n_exc, n - n_exc
 
@@ -81,7 +87,7 @@ def cuba(n: int = 4000, synapses_per_neuron: float = 80.0, dt: float = 1e-4,
         Populations ``exc`` and ``inh`` with ports ``e`` and ``i``; initial potentials
         uniform in [v_reset, v_th).
     """
-    n_exc, n_inh = _sizes(n)
+    n_exc, n_inh = _sizes(n, synapses_per_neuron)
     net = Network(dt=dt, seed=seed)
     model = LIF(**CUBA_MODEL)
     ports = {"e": CurrentSynapse(5e-3), "i": CurrentSynapse(10e-3)}
@@ -103,7 +109,7 @@ def coba(n: int = 4000, synapses_per_neuron: float = 80.0, dt: float = 1e-4,
     Parameters are as :func:`cuba`. Initial potentials are normal with mean -55 mV and
     standard deviation 5 mV, as in the benchmark.
     """
-    n_exc, n_inh = _sizes(n)
+    n_exc, n_inh = _sizes(n, synapses_per_neuron)
     net = Network(dt=dt, seed=seed)
     model = LIF(**COBA_MODEL)
     ports = {"e": ConductanceSynapse(5e-3, e_rev=0.0), "i": ConductanceSynapse(10e-3, e_rev=-80e-3)}

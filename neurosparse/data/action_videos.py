@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurosparse._seed import SeedLike, as_generator
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.errors import ParameterError
 
 __all__ = ["ACTIONS", "SHAPES", "action_videos"]
@@ -44,19 +45,24 @@ def action_videos(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Videos (n, n_frames, side, side) bool and action labels (n,) int64, classes in ACTIONS order.
 
-    Videos are grouped by class (``n_per_class`` each); shuffle before streaming them.
+    Videos are grouped by class (``n_per_class`` each, >= 1); shuffle before streaming them.
+    ``n_frames >= 2``, ``speed`` an integer >= 0 (pixels per frame), ``side >= speed (n_frames
+    - 1) + 5`` pixels, ``noise`` in [0, 0.5].
     """
-    if int(n_per_class) != n_per_class or n_per_class < 1:
-        raise ParameterError(f"n_per_class must be an integer >= 1; got {n_per_class!r}")
-    if int(n_frames) != n_frames or n_frames < 2:
-        raise ParameterError(f"n_frames must be an integer >= 2; got {n_frames!r}")
+    n_per_class = as_count("n_per_class", n_per_class, low=1)
+    n_frames = as_count("n_frames", n_frames, low=2)
+    speed = as_count("speed", speed, low=0)
+    side = as_count("side", side, low=1)
     travel = speed * (n_frames - 1)
-    if int(side) != side or side < travel + 5:
+    if side < travel + 5:
         raise ParameterError(
-            f"side must be an integer >= speed * (n_frames - 1) + 5 = {travel + 5}; got {side!r}"
+            f"side must be an integer >= speed * (n_frames - 1) + 5 = {travel + 5} (speed={speed}, "
+            f"n_frames={n_frames}); got {side!r}"
         )
-    if not 0.0 <= noise <= 0.5:
-        raise ParameterError(f"noise must lie in [0, 0.5]; got {noise!r}")
+    noise = as_float_param("noise", noise, low=0.0, high=0.5, allow_array=False)
+    check_memory(9.0 * len(ACTIONS) * n_per_class * n_frames * side * side,
+                 f"action_videos(n_per_class={n_per_class}, n_frames={n_frames}, side={side})",
+                 "the videos take a byte a pixel, the noise eight more")
     rng = as_generator(seed)
     shapes = list(SHAPES.values())
     videos = np.zeros((len(ACTIONS) * n_per_class, n_frames, side, side), dtype=np.bool_)

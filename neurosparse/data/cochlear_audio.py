@@ -43,7 +43,7 @@ import numpy as np
 from scipy import signal as sps
 
 from neurosparse._seed import SeedLike, as_generator
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.errors import ParameterError
 
 __all__ = ["DIGIT_SEGMENTS", "Segment", "cochlear_spikes", "erb_space", "spoken_digit_waveforms",
@@ -89,6 +89,11 @@ _BASE_LENGTH = 0.45  # seconds, an utterance at rate 1
 _RAMP = 0.01  # seconds of raised-cosine on/off ramp per segment
 _NOISE_BAND = 300.0  # Hz, low-pass of the fricative noise (half its band width)
 _BATCH = 256  # samples filtered at once (bounds memory)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: Largest noise_std: the clips are float32, and 64 standard deviations must stay finite there.
+MAX_NOISE_STD = _FLOAT32_MAX / 64
+#: Longest clip in seconds: an utterance lasts at most 0.56 s, the rest of a clip is noise.
+MAX_CLIP_SECONDS = 60.0
 
 
 def synthetic_spoken_digits(
@@ -151,7 +156,7 @@ def spoken_digit_waveforms(
     n_per_class
         Samples per class, >= 1.
     duration
-        Clip length in seconds, >= 0.2; an utterance longer than the clip leaves is
+        Clip length in seconds, in [0.2, 60]; an utterance longer than the clip leaves is
         shortened to end 10 ms before the clip does.
     fs
         Sampling rate in Hz, >= 8000 (the fricative bands reach 3.7 kHz + 300 Hz at the
@@ -167,12 +172,16 @@ def spoken_digit_waveforms(
     labels : ndarray, int64, shape ``(n,)``, interleaved classes.
     """
     n_per_class = as_count("n_per_class", n_per_class, low=1)
-    duration = as_float_param("duration", duration, low=0.2, allow_array=False)
+    duration = as_float_param("duration", duration, low=0.2, high=MAX_CLIP_SECONDS, allow_array=False)
     fs = as_float_param("fs", fs, low=8000.0, allow_array=False)
-    noise_std = as_float_param("noise_std", noise_std, low=0.0, allow_array=False)
+    noise_std = as_float_param("noise_std", noise_std, low=0.0, high=MAX_NOISE_STD, allow_array=False)
+    n, n_samples = len(DIGIT_SEGMENTS) * n_per_class, round(duration * fs)
+    check_memory(64.0 * n * n_samples, f"spoken_digit_waveforms(n_per_class={n_per_class}) of "
+                                       f"{n_samples} samples (duration={duration:g} s at fs={fs:g} Hz)",
+                 "the clips and their formant tracks take about 64 bytes a sample; make fewer or "
+                 "shorter ones")
     rng = as_generator(seed)
     labels = np.tile(np.arange(len(DIGIT_SEGMENTS), dtype=np.int64), n_per_class)
-    n, n_samples = len(labels), round(duration * fs)
 
     pitch = rng.uniform(90.0, 250.0, n)
     scale = rng.uniform(0.88, 1.12, n)
@@ -258,12 +267,19 @@ def cochlear_spikes(
     ndarray, float32, shape ``(T, n, n_channels)`` (``(T, n_channels)`` for 1-D input)
         0/1 spikes, ``T = n_samples / (fs dt)``.
     """
-    signals = np.asarray(signals, dtype=np.float64)
+    try:
+        signals = np.asarray(signals, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"signals must be a finite (n, n_samples) array of sound, got "
+                             f"{signals!r:.60}") from None
     single = signals.ndim == 1
     if single:
         signals = signals[None]
     if signals.ndim != 2 or signals.shape[1] == 0 or not np.all(np.isfinite(signals)):
         raise ParameterError(f"signals must be a finite (n, n_samples) array, got shape {signals.shape}")
+    if np.any(np.abs(signals) > _FLOAT32_MAX):
+        raise ParameterError(f"signals are too loud for the float32 filterbank: |signal| must be at most "
+                             f"{_FLOAT32_MAX:.3g}, got {np.max(np.abs(signals)):.3g}; scale them down")
     fs = as_float_param("fs", fs, low=0.0, low_inclusive=False, allow_array=False)
     dt = as_float_param("dt", dt, low=0.0, low_inclusive=False, allow_array=False)
     per_step = round(fs * dt)
@@ -271,17 +287,19 @@ def cochlear_spikes(
         raise ParameterError(f"fs * dt must be a whole number >= 1 of samples per step, "
                              f"got fs={fs:g}, dt={dt:g}")
     if signals.shape[1] % per_step:
-        raise ParameterError(f"signals must hold a whole number of dt steps ({per_step} samples "
-                             f"each), got {signals.shape[1]} samples")
+        raise ParameterError(f"signals must hold a whole number of dt steps of fs * dt = {per_step} samples "
+                             f"(fs={fs:g} Hz, dt={dt:g} s), got {signals.shape[1]} samples")
     compression = as_float_param("compression", compression, low=0.0, high=1.0, low_inclusive=False,
                                  allow_array=False)
     gain = as_float_param("gain", gain, low=0.0, low_inclusive=False, allow_array=False)
     tau_m = as_float_param("tau_m", tau_m, low=dt, allow_array=False)
     refractory = as_float_param("refractory", refractory, low=0.0, allow_array=False)
     n_channels = as_count("n_channels", n_channels, low=1)
-    centres = erb_space(f_min, 0.45 * fs if f_max is None else f_max, n_channels, fs=fs)
-
     n, n_steps = signals.shape[0], signals.shape[1] // per_step
+    check_memory(12.0 * n_steps * n * n_channels + 8.0 * n_channels,
+                 f"cochlear_spikes of {n} signals x {n_steps} steps x n_channels={n_channels}",
+                 "the drive and the spikes take 8 bytes per step and channel; use fewer channels")
+    centres = erb_space(f_min, 0.45 * fs if f_max is None else f_max, n_channels, fs=fs)
     drive = np.empty((n_steps, n, len(centres)), dtype=np.float32)
     signals = signals.astype(np.float32)
     for ch, fc in enumerate(centres):
@@ -290,7 +308,12 @@ def cochlear_spikes(
             out = sps.sosfilt(sos, signals[start:start + _BATCH], axis=1)
             rectified = np.maximum(out, 0.0).reshape(len(out), n_steps, per_step).mean(axis=2)
             drive[:, start:start + _BATCH, ch] = (gain * rectified ** compression).T
-    spikes = _lif(drive, dt / tau_m, round(refractory / dt))
+    if not np.all(np.isfinite(drive)):
+        raise ParameterError(f"signals are too loud for the float32 filterbank (max |signal| = "
+                             f"{np.max(np.abs(signals)):.3g}; with gain={gain:g} the drive overflows); scale "
+                             f"them down")
+    # a neuron silent beyond the last step is as silent as one silent until then
+    spikes = _lif(drive, dt / tau_m, min(round(refractory / dt), n_steps + 1))
     return spikes[:, 0] if single else spikes
 
 
@@ -301,16 +324,23 @@ def erb_space(f_min: float, f_max: float, n_channels: int, *, fs: float | None =
     ``fs`` (if given) requires ``f_max < fs / 2``.
     """
     f_min = as_float_param("f_min", f_min, low=0.0, low_inclusive=False, allow_array=False)
-    f_max = as_float_param("f_max", f_max, low=f_min, low_inclusive=False, allow_array=False)
+    f_max = as_float_param("f_max", f_max, low=0.0, low_inclusive=False, allow_array=False)
+    if not f_max > f_min:
+        raise ParameterError(f"f_max must be above f_min = {f_min:g} Hz, got {f_max:g}")
     n_channels = as_count("n_channels", n_channels, low=1)
-    if fs is not None and f_max >= fs / 2:
-        raise ParameterError(f"f_max must be below the Nyquist frequency fs/2 = {fs / 2:g} Hz, got {f_max:g}")
+    if fs is not None:
+        fs = as_float_param("fs", fs, low=0.0, low_inclusive=False, allow_array=False)
+        if f_max >= fs / 2:
+            raise ParameterError(f"f_max must be below the Nyquist frequency fs/2 = {fs / 2:g} Hz "
+                                 f"(fs={fs:g}), got {f_max:g}")
+    check_memory(24.0 * n_channels, f"erb_space(n_channels={n_channels})")
     erb = np.linspace(_erb_number(f_min), _erb_number(f_max), n_channels)
-    return (10.0 ** (erb / 21.4) - 1.0) / 0.00437
+    return np.expm1(erb * (np.log(10.0) / 21.4)) / 0.00437
 
 
 def _erb_number(f: float) -> float:
-    return 21.4 * np.log10(1.0 + 0.00437 * f)
+    # log1p and expm1 (above): exact for the smallest f too, where 1 + 0.00437 f rounds to 1
+    return 21.4 / np.log(10.0) * np.log1p(0.00437 * f)
 
 
 def _phase(freq: np.ndarray, fs: float) -> np.ndarray:

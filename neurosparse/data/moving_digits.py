@@ -46,7 +46,7 @@ from functools import cache
 import numpy as np
 
 from neurosparse._seed import SeedLike, as_generator
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.errors import MissingDependencyError, ParameterError
 
 __all__ = ["SOURCES", "bouncing_trajectories", "digit_images", "moving_digits"]
@@ -56,6 +56,9 @@ SOURCES: dict[str, tuple[int, int]] = {"digits": (8, 24), "mnist": (28, 56)}
 _TEST_EVERY = 5  # the test split is every fifth image
 
 _SPLITS = ("all", "train", "test")
+#: Most ``speed * (n_frames - 1) / extent`` of a trajectory: beyond, float64 positions lose
+#: their sub-pixel part (the unfolded path must stay well inside 2**52 ulps of the box).
+MAX_TRAVEL = 2.0**40
 
 
 def moving_digits(
@@ -109,8 +112,10 @@ def moving_digits(
     side, default_size = _source_info(source)
     size = default_size if size is None else as_count("size", size, low=side + 2)
     speed = as_float_param("speed", speed, low=0.0, allow_array=False)
-    if split not in _SPLITS:
-        raise ParameterError(f"split must be one of {_SPLITS}, got {split!r}")
+    _check_split(split)
+    check_memory(4.0 * n_videos * n_frames * size * size + 16.0 * n_videos * n_frames,
+                 f"moving_digits(n_videos={n_videos}, n_frames={n_frames}, size={size})",
+                 "the videos take 4 n_videos n_frames size**2 bytes; make fewer or smaller ones")
 
     images, labels = digit_images(source, split)
     rng = as_generator(seed)
@@ -145,6 +150,12 @@ def bouncing_trajectories(
     n_frames = as_count("n_frames", n_frames, low=1)
     extent = as_float_param("extent", extent, low=0.0, low_inclusive=False, allow_array=False)
     speed = as_float_param("speed", speed, low=0.0, allow_array=False)
+    if speed * (n_frames - 1) > MAX_TRAVEL * extent:
+        raise ParameterError(f"speed * (n_frames - 1) / extent must be at most 2**40 (beyond, float64 "
+                             f"positions lose their sub-pixel part); got speed={speed:g}, "
+                             f"n_frames={n_frames}, extent={extent:g}")
+    check_memory(48.0 * n * n_frames, f"bouncing_trajectories(n={n}, n_frames={n_frames})",
+                 "the positions take 16 n n_frames bytes, their temporaries three times that")
     rng = as_generator(seed)
     start = rng.uniform(0.0, extent, size=(n, 2))
     theta = rng.uniform(0.0, 2.0 * np.pi, size=n)
@@ -162,8 +173,7 @@ def digit_images(source: str = "digits", split: str = "all") -> tuple[np.ndarray
     (cached), do not write into them.
     """
     _source_info(source)
-    if split not in _SPLITS:
-        raise ParameterError(f"split must be one of {_SPLITS}, got {split!r}")
+    _check_split(split)
     images, labels = _load(source)
     if split == "all":
         return images, labels
@@ -173,9 +183,14 @@ def digit_images(source: str = "digits", split: str = "all") -> tuple[np.ndarray
 
 
 def _source_info(source: str) -> tuple[int, int]:
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         raise ParameterError(f"source must be one of {tuple(SOURCES)}, got {source!r}")
     return SOURCES[source]
+
+
+def _check_split(split: str) -> None:
+    if not isinstance(split, str) or split not in _SPLITS:
+        raise ParameterError(f"split must be one of {_SPLITS}, got {split!r}")
 
 
 @cache

@@ -39,7 +39,7 @@ import numba
 import numpy as np
 
 from neurosparse._seed import SeedLike, as_generator
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.data.moving_digits import SOURCES, digit_images
 from neurosparse.errors import ParameterError
 
@@ -126,7 +126,10 @@ def saccade_digit_events(
     if size is None:
         size = max(default_size, min_size + 1)
     else:
-        size = as_count("size", size, low=min_size)
+        size = as_count("size", size, low=1)
+        if size < min_size:
+            raise ParameterError(f"size must be at least the digit's side + ceil(amplitude) + 1 = "
+                                 f"{min_size} (amplitude={amplitude:g}); got {size}")
     saccade_duration = as_float_param("saccade_duration", saccade_duration, low=0.0,
                                       low_inclusive=False, allow_array=False)
     dt = as_float_param("dt", dt, low=0.0, low_inclusive=False, allow_array=False)
@@ -137,6 +140,15 @@ def saccade_digit_events(
     noise_rate = as_float_param("noise_rate", noise_rate, low=0.0, allow_array=False)
     c_on, c_off, refractory, log_offset = _check_dvs(contrast_threshold, threshold_sigma,
                                                      refractory, log_offset)
+    n_frames = 3 * steps_per_saccade + 1
+    check_memory(40.0 * n_frames * size * size + 24.0 * n,
+                 f"saccade_digit_events(n={n}) rendering {n_frames} frames (saccade_duration="
+                 f"{saccade_duration:g}, dt={dt:g}) of size={size} pixels a side (amplitude={amplitude:g})",
+                 "each sample's frames, their logarithm and the thresholds take about 40 bytes a pixel")
+    check_memory(32.0 * noise_rate * size * size * 3 * saccade_duration,
+                 f"saccade_digit_events with noise_rate={noise_rate:g} Hz on {size} x {size} pixels for "
+                 f"{3 * saccade_duration:g} s",
+                 "each noise event takes 32 bytes while merged; lower noise_rate")
 
     rng = as_generator(seed)
     which = rng.integers(0, len(images), size=n)
@@ -188,7 +200,11 @@ def dvs_events(
     ndarray of :data:`EVENT_DTYPE`, sorted by ``t`` (ties in pixel order), ``t`` in
     ``(0, (S - 1) dt]``.
     """
-    frames = np.asarray(frames, dtype=np.float64)
+    try:
+        frames = np.asarray(frames, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"frames must be a finite, non-negative (S, H, W) array of intensities, got "
+                             f"{frames!r:.60}") from None
     if frames.ndim != 3 or frames.shape[0] < 1 or not np.all(np.isfinite(frames)) or np.any(frames < 0):
         raise ParameterError(f"frames must be a finite, non-negative (S, H, W) array, "
                              f"got shape {frames.shape}")
@@ -238,15 +254,26 @@ def events_to_frames(
         events, channel 1 ON events.
     """
     single = isinstance(events, np.ndarray)
+    if not single and (isinstance(events, (str, bytes)) or not isinstance(events, Sequence)):
+        raise ParameterError(f"events must be a structured array of EVENT_DTYPE or a sequence of them; got "
+                             f"{type(events).__name__}")
     streams = [events] if single else list(events)
     n_bins = as_count("n_bins", n_bins, low=1)
-    if len(shape) != 2:
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence) or len(shape) != 2:
         raise ParameterError(f"shape must be (H, W), got {shape!r}")
     height, width = as_count("shape[0]", shape[0], low=1), as_count("shape[1]", shape[1], low=1)
+    if not isinstance(flatten, (bool, np.bool_)):
+        raise ParameterError(f"flatten must be True or False, got {flatten!r}")
     for ev in streams:
         names = getattr(getattr(ev, "dtype", None), "names", None) or ()
         if not isinstance(ev, np.ndarray) or not {"t", "x", "y", "p"} <= set(names):
             raise ParameterError("events must be structured arrays with fields t, x, y, p (EVENT_DTYPE)")
+        if len(ev) and not np.all(np.isfinite(ev["t"])):
+            raise ParameterError("events must have finite times t (NaN or infinite times found)")
+    check_memory(8.0 * n_bins * max(len(streams), 1) * height * width,
+                 f"events_to_frames of {len(streams)} streams into n_bins={n_bins} bins of "
+                 f"shape=({height}, {width})",
+                 "the frames take 8 bytes per bin, polarity and pixel; use fewer bins")
     if duration is None:
         latest = max((float(ev["t"].max()) for ev in streams if len(ev)), default=0.0)
         duration = latest if latest > 0 else 1.0

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from neurosparse._seed import SeedLike, as_generator
-from neurosparse._validation import as_count, as_float_param
+from neurosparse._validation import as_count, as_float_param, check_memory
 from neurosparse.errors import ParameterError
 
 __all__ = ["bin_events", "random_manifold_spikes"]
@@ -48,6 +48,8 @@ _PREC = 1e-3  # spectral precision that sets the Fourier cut-off
 _MAX_CUTOFF = 1000
 _N_REFERENCE = 256  # reference points per manifold for the time scaling
 _BATCH_ELEMENTS = 2**22  # samples x inputs x frequencies evaluated at once
+#: Most time steps of a sample: spike steps are computed in float64, exact up to 2**53.
+MAX_STEPS = 2**53
 
 
 def random_manifold_spikes(
@@ -113,12 +115,21 @@ def random_manifold_spikes(
     spikes_per_input = as_count("spikes_per_input", spikes_per_input, low=1)
     smoothness = as_float_param("smoothness", smoothness, low=0.0, low_inclusive=False, allow_array=False)
     n_steps = _n_steps(duration, dt)
+    # the cut-off prec**(-1/alpha), capped; beyond the cap (alpha < 1) it would overflow
+    rough = -math.log(_PREC) / smoothness > math.log(_MAX_CUTOFF)
+    n_cut = _MAX_CUTOFF if rough else int(min(math.ceil(_PREC ** (-1.0 / smoothness)), _MAX_CUTOFF))
+    n_spikes = n_inputs * spikes_per_input
+    n_bytes = (8.0 * n_classes * (1.0 + float(n_per_class) * n_spikes)
+               + 32.0 * n_spikes * manifold_dim * n_cut + 32.0 * (_N_REFERENCE + n_per_class) * n_spikes)
+    check_memory(n_bytes, f"random_manifold_spikes(n_classes={n_classes}, n_per_class={n_per_class}, "
+                          f"n_inputs={n_inputs}, spikes_per_input={spikes_per_input}, "
+                          f"manifold_dim={manifold_dim}) with {n_cut} Fourier terms",
+                 "the spike times take 8 bytes each and a class's manifolds 24 bytes per input, "
+                 "dimension and term")
 
     rng = as_generator(seed)
     class_seeds = rng.integers(0, 2**63 - 1, size=n_classes)
-    n_cut = int(min(math.ceil(_PREC ** (-1.0 / smoothness)), _MAX_CUTOFF))
     spectrum = 1.0 / np.arange(1, n_cut + 1, dtype=np.float64) ** smoothness
-    n_spikes = n_inputs * spikes_per_input
 
     steps = np.empty((n_per_class, n_classes, n_spikes), dtype=np.int64)
     for c in range(n_classes):
@@ -169,20 +180,27 @@ def bin_events(
     """
     n_units = as_count("n_units", n_units, low=1)
     n_steps = _n_steps(duration, dt)
-    if isinstance(times, np.ndarray) and times.ndim == 2:
-        times_list, units_list = list(times), list(np.asarray(units))
-    else:
-        times_list, units_list = list(times), list(units)
+    times_list, units_list = _samples("times", times), _samples("units", units)
     if len(times_list) != len(units_list):
-        raise ParameterError(f"units must have one entry per sample ({len(times_list)}), "
-                             f"got {len(units_list)}")
+        raise ParameterError(f"times and units must hold the same number of samples: times has "
+                             f"{len(times_list)}, units {len(units_list)}")
+    check_memory(4.0 * n_steps * len(times_list) * n_units,
+                 f"bin_events into {n_steps} steps (duration={duration:g}, dt={dt:g}) x "
+                 f"{len(times_list)} samples x n_units={n_units}", "the counts take 4 bytes each")
     dense = np.zeros((n_steps, len(times_list), n_units), dtype=np.float32)
     for k, (t, u) in enumerate(zip(times_list, units_list)):
-        t = np.asarray(t, dtype=np.float64).ravel()
+        try:
+            t = np.asarray(t, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ParameterError(f"times[{k}] must hold event times in seconds, got {t!r:.60}") from None
         u = np.asarray(u).ravel()
         if t.shape != u.shape:
             raise ParameterError(f"units must match times event for event; sample {k} has "
                                  f"{t.size} times and {u.size} units")
+        if not np.all(np.isfinite(t)):
+            raise ParameterError(f"times[{k}] must hold finite event times (NaN or infinite found)")
+        if u.size and not np.issubdtype(u.dtype, np.integer):
+            raise ParameterError(f"units[{k}] must hold integer unit indices, got dtype {u.dtype}")
         if u.size and (u.min() < 0 or u.max() >= n_units):
             raise ParameterError(f"units must be in [0, {n_units}) (n_units), sample {k} has "
                                  f"{int(u.min())}..{int(u.max())}")
@@ -195,11 +213,25 @@ def bin_events(
 def _n_steps(duration: float, dt: float) -> int:
     duration = as_float_param("duration", duration, low=0.0, low_inclusive=False, allow_array=False)
     dt = as_float_param("dt", dt, low=0.0, low_inclusive=False, allow_array=False)
-    n_steps = round(duration / dt)
-    if n_steps < 1 or abs(n_steps - duration / dt) > 1e-9 * max(1.0, duration / dt):
+    ratio = duration / dt
+    if not ratio <= MAX_STEPS:
+        raise ParameterError(f"duration / dt must be at most 2**53 time steps (steps are exact in float64), "
+                             f"got duration={duration:g}, dt={dt:g}: {ratio:.3g} steps")
+    n_steps = round(ratio)
+    if n_steps < 1 or abs(n_steps - ratio) > 1e-9 * max(1.0, ratio):
         raise ParameterError(f"duration / dt must be a whole number >= 1 of time steps, "
                              f"got duration={duration:g}, dt={dt:g}")
     return n_steps
+
+
+def _samples(name: str, values) -> list:
+    """The samples of ``values``: the rows of a 2-D array, or the items of a sequence of 1-D arrays."""
+    if isinstance(values, np.ndarray) and values.ndim >= 1:
+        return list(values)
+    if isinstance(values, (str, bytes, np.ndarray)) or not isinstance(values, Sequence):
+        raise ParameterError(f"{name} must be a 2-D array (n, k) or a sequence of n 1-D arrays, got "
+                             f"{type(values).__name__} {values!r:.60}")
+    return list(values)
 
 
 def _manifold_values(x: np.ndarray, coeffs: np.ndarray, spectrum: np.ndarray) -> np.ndarray:

@@ -39,7 +39,8 @@ TIME_LIMIT_S = 20.0
 HARD_LIMIT_S = 60.0
 
 #: The case modules, one per package, in report order.
-CASE_MODULES: tuple[str, ...] = ("cases_core", "cases_sdr", "cases_dendrites", "cases_sparsey")
+CASE_MODULES: tuple[str, ...] = ("cases_core", "cases_sdr", "cases_dendrites", "cases_sparsey", "cases_data",
+                                 "cases_analysis", "cases_cli")
 
 #: Bad or extreme values tried for every scalar parameter.
 BAD_VALUES: tuple = (float("nan"), float("inf"), float("-inf"), -1.0, 0.0, 1e300, -1e300, 1e-300,
@@ -98,6 +99,9 @@ class Target:
     base
         The valid value of each parameter, where known: the case of a parameter at its base
         value must be accepted.
+    named
+        ``(parameter, value, message) -> bool``: whether a refusal's message names the
+        parameter; default :func:`names` ``(parameter, message)``.
     """
 
     name: str
@@ -107,6 +111,7 @@ class Target:
     examples: int = 30
     argv: bool = False
     base: dict | None = None
+    named: Callable | None = None
 
 
 def function_target(name: str, call: Callable, base: dict, check: Callable, examples: int = 30) -> Target:
@@ -144,7 +149,8 @@ def run_case(target: Target, parameter: str, value) -> tuple[str, str]:
     except WrongResult as exc:
         return _timed("silent", tic), f"wrong result: {exc}"
     except ns.NeurosparseError as exc:
-        outcome = "clear" if names(parameter, str(exc)) else "vague"
+        named = target.named(parameter, value, str(exc)) if target.named else names(parameter, str(exc))
+        outcome = "clear" if named else "vague"
         return _timed(outcome, tic), f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # anything else is a defect of the error handling
         return _timed("crash", tic), f"{type(exc).__name__}: {exc}"

@@ -111,7 +111,7 @@ def targets() -> list[Target]:
                   "readout": "label", "readout_levels": None, "progress": False, "seed": 0,
                   "readout_k": 1, "readout_codes": "learned"}
     return [
-        Target("MacParams", mac_fields, _mac_params, _check_fitted, EXAMPLES,
+        Target("MacParams", mac_fields, _mac_params, _check_fitted, 2 * EXAMPLES,
                base={f.name: getattr(PARAMS, f.name) for f in dataclasses.fields(MacParams)}),
         Target("LevelSpec", ("grid", "rf", "params", "h_radius"), _level_spec, _check_fitted, EXAMPLES,
                base={"grid": (2, 2), "rf": 4, "params": PARAMS, "h_radius": -1}),

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bad_input_cases import (  # noqa: E402
     ARGV_BAD_VALUES,
     BAD_VALUES,
+    CASE_MODULES,
     CommandRefused,
     Target,
     WrongResult,
@@ -75,7 +76,8 @@ def test_every_parameter_refuses_bad_values_clearly_or_gives_a_correct_result(ke
 
 
 def test_every_case_module_names_its_package_and_has_targets():
-    assert list(MODULES) == ["core", "sdr", "dendrites"]
+    assert list(MODULES) == [name.removeprefix("cases_") for name in CASE_MODULES]
+    assert {"core", "sdr", "dendrites", "sparsey", "data", "analysis", "cli"} <= set(MODULES)
     for package, module in MODULES.items():
         assert module.targets(), package
         assert all(t.parameters for t in module.targets()), package
