@@ -73,6 +73,7 @@ from neurosparse._io import atomic_write
 from neurosparse.errors import ParameterError, UnknownNameError
 from neurosparse.optrace import OpTrace
 from neurosparse.recipe import MODEL_OPTIONS, Recipe, load_recipe
+from neurosparse.si import format_number, format_si, format_si_range
 
 __all__ = ["MODEL_KINDS", "MODEL_OPTIONS", "Recipe", "RecipeResult", "breakeven_rows", "load_recipe",
            "render_report", "run_recipe", "summary_dict"]
@@ -297,27 +298,13 @@ _COUNT_ROWS = ("dense_ops", "effective_macs", "effective_acs", "delta_macs", "sy
                "neuron_updates", "spikes", "activation_sparsity")
 
 
-def _fmt_energy(j: float) -> str:
-    for unit, scale in (("J", 1.0), ("mJ", 1e-3), ("uJ", 1e-6), ("nJ", 1e-9), ("pJ", 1e-12)):
-        if abs(j) >= scale:
-            return f"{j / scale:.3g} {unit}"
-    return f"{j:.3g} J"
-
-
-def _fmt_time(s: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if abs(s) >= scale:
-            return f"{s / scale:.3g} {unit}"
-    return f"{s:.3g} s"
-
-
 def _priced_rows(result: RecipeResult) -> list[list[str]]:
     rows = [["variant", "target", "mode", "energy", "range", "compute", "memory", "static", "latency"]]
     for r in result.priced:
-        rows.append([r["variant"], r["target"], r["mode"], _fmt_energy(r["energy_j"]),
-                     f"{_fmt_energy(r['energy_low_j'])} – {_fmt_energy(r['energy_high_j'])}",
-                     _fmt_energy(r["compute_energy_j"]), _fmt_energy(r["memory_energy_j"]),
-                     _fmt_energy(r["static_energy_j"]), _fmt_time(r["latency_s"])])
+        rows.append([r["variant"], r["target"], r["mode"], format_si(r["energy_j"], "J"),
+                     format_si_range(r["energy_low_j"], r["energy_high_j"], "J"),
+                     format_si(r["compute_energy_j"], "J"), format_si(r["memory_energy_j"], "J"),
+                     format_si(r["static_energy_j"], "J"), format_si(r["latency_s"], "s")])
     return rows
 
 
@@ -326,8 +313,15 @@ def _count_rows(result: RecipeResult) -> list[list[str]]:
     rows = [["count (per sample)", *names]]
     totals = {n: tr.totals(per_sample=True) for n, tr in result.traces.items()}
     for key in _COUNT_ROWS:
-        rows.append([key, *(f"{totals[n][key]:.4g}" for n in names)])
+        rows.append([key, *(format_number(totals[n][key]) for n in names)])
     return rows
+
+
+def _model_info(result: RecipeResult) -> str:
+    """The model facts, numbers in the report's format (``format_number``)."""
+    return ", ".join(f"{k} = {format_number(v, 4)}"
+                     if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k} = {v}"
+                     for k, v in result.model_info.items())
 
 
 _BREAKEVEN_TEXT = (
@@ -342,7 +336,7 @@ _BREAKEVEN_TEXT = (
 def _shape(result: RecipeResult) -> dict[str, Any]:
     row = result.breakeven[0]
     rate = result.model_info.get("input_spike_rate")
-    measured = f" This model's measured input spike rate is r = {rate:.3g}." if rate else ""
+    measured = f" This model's measured input spike rate is r = {format_number(rate)}." if rate else ""
     ann = result.recipe.breakeven.get("ann_target")
     ann = (f" The last r* column compares with the ANN layer on {ann} instead (with memory)."
            if ann else "")
@@ -359,8 +353,9 @@ def _breakeven_table(result: RecipeResult) -> list[list[str]]:
     for r in result.breakeven:
         best = max(r["rate_with_memory"], r.get("rate_vs_ann_target", float("-inf")))
         wins = ("n/a" if best != best else "yes" if rate < best else "no") if rate else None
-        rows.append([r["target"], f"{r['rate_with_memory']:.3g}", f"{r['rate_arithmetic_only']:.3g}"]
-                    + ([f"{r['rate_vs_ann_target']:.3g}"] if ann else []) + ([wins] if wins else []))
+        rows.append([r["target"], format_number(r["rate_with_memory"]),
+                     format_number(r["rate_arithmetic_only"])]
+                    + ([format_number(r["rate_vs_ann_target"])] if ann else []) + ([wins] if wins else []))
     return rows
 
 
@@ -382,8 +377,7 @@ def _notes(result: RecipeResult) -> list[str]:
 
 def _markdown(result: RecipeResult, figure_files: dict[str, str]) -> str:
     rec = result.recipe
-    info = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
-                     for k, v in result.model_info.items())
+    info = _model_info(result)
     parts = [f"# {rec.title}", "", rec.description, "",
              f"Model: `{rec.model['kind']}` ({info}).", "",
              "## Energy and latency per target", "", _md_table(_priced_rows(result)), "",
@@ -413,7 +407,7 @@ def _html(result: RecipeResult, pngs: dict[str, bytes]) -> str:
                    f'{base64.b64encode(b).decode()}"><figcaption>{html.escape(n)}</figcaption></figure>'
                    for n, b in pngs.items())
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in _notes(result)) or "<li>none</li>"
-    info = html.escape(", ".join(f"{k} = {v}" for k, v in result.model_info.items()))
+    info = html.escape(_model_info(result))
     breakeven_text = html.escape(_BREAKEVEN_TEXT.format(**_shape(result))) if result.breakeven else ""
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"

@@ -72,6 +72,26 @@ def test_render_writes_every_file_and_a_consistent_summary(recipe_path, tmp_path
     assert "E_MAC/E_AC convention" in md and "](energy_by_target.png)" in md
 
 
+def test_report_tables_and_figures_share_one_number_format(recipe_path, tmp_path):
+    import re
+
+    from neurosparse.si import format_si, format_si_range
+
+    result = run_recipe(recipe_path)
+    render_report(result, tmp_path / "out")
+    md = (tmp_path / "out" / "report.md").read_text()
+    html = (tmp_path / "out" / "report.html").read_text()
+    table = md.split("## Energy and latency per target")[1].split("## Operation counts")[0]
+    counts = md.split("## Operation counts")[1].split("## Notes")[0]
+    for r in result.priced:
+        cells = (format_si(r["energy_j"], "J"), format_si_range(r["energy_low_j"], r["energy_high_j"], "J"),
+                 format_si(r["static_energy_j"], "J"), format_si(r["latency_s"], "s"))
+        for cell in cells:
+            assert f" {cell} |" in table
+            assert f"<td>{cell}</td>" in html
+    assert not re.search(r"\d[eE][+-]\d", table + counts)  # never "1e+03 nJ"
+
+
 def test_cli_energy_renders_into_out(recipe_path, tmp_path, capsys):
     assert main(["energy", str(recipe_path), "--out", str(tmp_path / "cli")]) == 0
     assert (tmp_path / "cli" / "report.html").is_file()

@@ -120,6 +120,7 @@ from neurosparse.hardware.target import (
     load_target,
 )
 from neurosparse.optrace import COUNT_FIELDS, LayerCounts, OpTrace
+from neurosparse.si import format_number, format_si
 
 __all__ = ["CONVENTIONS", "E_AC_CONVENTION", "E_MAC_CONVENTION", "NAN", "STATIC_CHOICES", "ZERO",
            "CostReport", "Span", "ann_layer_energy", "breakeven_spike_rate", "estimate",
@@ -253,7 +254,7 @@ def _prices(t: Target, p: str, scope: str, notes: dict[str, str], used: set[str]
         mac = get(f"mac_{p}")
     elif f"mul_{p}" in table and f"add_{acc}" in table:
         mac = get(f"mul_{p}") + get(f"add_{acc}")
-        notes["macs"] = f"a {p} MAC is priced as mul_{p} + add_{acc} = {mac.value * 1e12:.3g} pJ"
+        notes["macs"] = f"a {p} MAC is priced as mul_{p} + add_{acc} = {format_si(mac.value, 'J')}"
     elif "synaptic_op" in table:
         mac = get("synaptic_op")
         notes["macs"] = ("MACs (real-valued inputs) are priced as synaptic ops; on this chip they "
@@ -579,12 +580,12 @@ def estimate(trace: OpTrace, target: Target | str, *, mode: str = "auto", precis
     energy = compute + memory + static_part
     notes += [text for key, text in price_notes.items() if work[key] > 0]
     if work["learning_updates"] > 0 and prices is not None and prices.learn is not None:
-        notes.append(f"{work['learning_updates'] / max(trace.n_samples, 1):.4g} learning (STDP) "
-                     f"updates per sample priced at {prices.learn.value * 1e12:.3g} pJ each "
+        notes.append(f"{format_number(work['learning_updates'] / max(trace.n_samples, 1))} learning (STDP) "
+                     f"updates per sample priced at {format_si(prices.learn.value, 'J')} each "
                      f"(synaptic_update), their weight writes inside that figure")
     if work["gated_ops"] > 0:
-        notes.append(f"{work['gated_ops'] / max(trace.n_samples, 1):.4g} gated ops per sample take "
-                     f"issue slots (time) but no energy")
+        gated = format_number(work["gated_ops"] / max(trace.n_samples, 1))
+        notes.append(f"{gated} gated ops per sample take issue slots (time) but no energy")
     if not (use_memory and levels) and t.latency_model != "roofline":
         flags["modeled"] = []  # bytes are priced nowhere on this target
     _flag_notes(flags, notes)

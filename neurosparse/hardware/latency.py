@@ -59,6 +59,7 @@ from neurosparse.hardware.mapping import ChipMapping
 from neurosparse.hardware.span import NAN, ZERO, Span
 from neurosparse.hardware.target import MemoryLevel, Target
 from neurosparse.optrace import OpTrace
+from neurosparse.si import format_number, format_si
 
 __all__ = ["STATIC_CHOICES", "LayerTime", "hops_span", "latency", "layer_roofline", "static_energy"]
 
@@ -162,10 +163,10 @@ def _gpu_latency(t: Target, trace: OpTrace, layers: list[LayerTime], batch_size:
     per = n_kernels / max(trace.n_samples, 1)
     count = (f"{per:,.4g} kernels per sample in sequence ({n_kernels:,} in all: one per layer per "
              f"step per batch of {batch_size})")
-    notes.append(f"GPU latency: {count}, each at least the {launch.value * 1e6:.3g} us launch-and-"
+    notes.append(f"GPU latency: {count}, each at least the {format_si(launch.value, 's')} launch-and-"
                  f"synchronisation floor, else its roofline time at the small-batch utilisation "
                  f"(wave quantization over {lanes.value:,.0f} lanes)" if lanes is not None else
-                 f"GPU latency: {count}, each at least the {launch.value * 1e6:.3g} us launch-and-"
+                 f"GPU latency: {count}, each at least the {format_si(launch.value, 's')} launch-and-"
                  f"synchronisation floor")
     if floor_bound:
         notes.append(f"launch-bound layers (the floor exceeds their work): {', '.join(floor_bound)}")
@@ -198,13 +199,14 @@ def _event_latency(t: Target, trace: OpTrace, event_work: Span, mapping: ChipMap
     if event_work.value > 0:
         where = (f"the {mapping.cores} occupied cores" if mapping is not None
                  else f"{units.value:g} parallel units")
-        parts.append(f"events x time per op spread over {where}, plus {sync.value:.3g} s sync per "
+        parts.append(f"events x time per op spread over {where}, plus {format_si(sync.value, 's')} sync per "
                      f"step")
     if tick.value > 0:
-        parts.append(f"at least one {tick.value:g} s tick per step")
+        parts.append(f"at least one {format_si(tick.value, 's')} tick per step")
     text = "event latency: " + ", ".join(parts or ["no timing figures"])
     if tick.value > 0 and trace.dt is not None and not math.isclose(trace.dt, tick.value):
-        text += (f" (trace dt {trace.dt:g} s: a tick-bound run takes {tick.value / trace.dt:.3g}x "
+        text += (f" (trace dt {format_si(trace.dt, 's')}: a tick-bound run takes "
+                 f"{format_number(tick.value / trace.dt)}x "
                  f"biological time)")
     notes.append(text)
     return per_step.maximum(tick) * steps
@@ -245,8 +247,8 @@ def static_energy(t: Target, time: Span, scope: str, convention: str | None, sta
         share, how = 1.0, ("static='occupied' but the target has no core mapping: the whole "
                            "device is powered")
     floor = power * share * time
-    per = (f"{_fmt(power.value * share, 'W')} x {_fmt(time.value / n, 's')} = "
-           f"{_fmt(floor.value / n, 'J')} per sample")
+    per = (f"{format_si(power.value * share, 'W')} x {format_si(time.value / n, 's')} = "
+           f"{format_si(floor.value / n, 'J')} per sample")
     if scope == "all-in":
         total = compute.maximum(floor)
         top_up = Span(total.value - compute.value, total.low - compute.low, total.high - compute.high)
@@ -254,17 +256,7 @@ def static_energy(t: Target, time: Span, scope: str, convention: str | None, sta
             "stays below the all-in energy"
         notes.append(f"static: {how}; the all-in figure includes leakage, so static power is a floor, "
                      f"not added: floor {per}, which {raised} "
-                     f"({_fmt(top_up.value / n, 'J')} per sample)")
+                     f"({format_si(top_up.value / n, 'J')} per sample)")
         return top_up
     notes.append(f"static: {how}, {per}")
     return floor
-
-
-def _fmt(x: float, unit: str) -> str:
-    """``x`` with an SI prefix: ``_fmt(0.0042, "W") == "4.2 mW"``."""
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g} {unit}"
-    for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12)):
-        if abs(x) >= scale:
-            return f"{x / scale:.3g} {prefix}{unit}"
-    return f"{x / 1e-15:.3g} f{unit}"

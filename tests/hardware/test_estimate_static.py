@@ -12,9 +12,9 @@ from pricing_traces import snn
 
 from neurosparse.errors import ParameterError
 from neurosparse.hardware.estimate import estimate
-from neurosparse.hardware.latency import _fmt
 from neurosparse.hardware.target import list_targets, load_target
 from neurosparse.optrace import LayerCounts, OpTrace
+from neurosparse.si import format_si
 
 
 def default_precision(name: str) -> str:
@@ -81,7 +81,7 @@ def test_notes_give_per_sample_figures_in_a_many_sample_trace():
     r360 = estimate(many, "truenorth").per_sample()
     assert r360.energy_j == pytest.approx(r1.energy_j, rel=1e-12)
     note = next(n for n in r360.notes if n.startswith("static:"))
-    assert f"= {_fmt(42e-3 * 20e-3, 'J')} per sample" in note  # 0.84 mJ, not 360 x that
+    assert f"= {format_si(42e-3 * 20e-3, 'J')} per sample" in note  # 0.84 mJ, not 360 x that
     assert note == next(n for n in r1.notes if n.startswith("static:"))
     loihi = next(n for n in estimate(many, "loihi").notes if n.startswith("static:"))
     per_sample = float(re.search(r"= ([0-9.e+-]+) uJ per sample", loihi).group(1))
