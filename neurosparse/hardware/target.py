@@ -623,8 +623,9 @@ underestimate); the CPU's per-op energies include its static share.
 operation (Loihi 2, Xylo, the Jetson's idle power and DRAM energy, SpiNNaker 2's final-chip
 baseline). Their files use a documented assumption with a wide range (`basis = "assumed"`,
 the reasoning in the note) or derive the figure from a published measurement (Akida's
-energy per event from BrainChip's AkidaNet run), never a number no source gives. `hardware/validation/new_targets.md` has the research behind them,
-with each source's provenance.
+energy per event from BrainChip's AkidaNet run), never a number no source gives.
+`hardware/validation/new_targets.md` has the research behind them, with each source's
+provenance.
 
 **Fit and mapping** (`[mapping]`: cores per chip, neurons per core, synapse memory per core
 and bits per synapse, input axons per core, output routes per core or target cores per
