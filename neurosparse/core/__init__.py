@@ -19,6 +19,7 @@ from neurosparse.core.models import (
     LIF,
     QIF,
     AdaptiveLIF,
+    DiscreteCubaLIF,
     DiscreteLIF,
     Izhikevich,
     MaxPlusLIF,
@@ -30,7 +31,7 @@ from neurosparse.core.recording import Recording, SpikeTrains, StateSamples
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
 
 __all__ = [
-    "AdaptiveLIF", "AllToAll", "DiscreteLIF", "ConductanceSynapse", "ConnectionRule", "CurrentInput",
+    "AdaptiveLIF", "AllToAll", "DiscreteCubaLIF", "DiscreteLIF", "ConductanceSynapse", "ConnectionRule", "CurrentInput",
     "CurrentSynapse", "DeltaSynapse", "FixedInDegree", "FixedOutDegree", "FixedProbability",
     "FromArrays", "FromSparse", "IF", "Izhikevich", "LIF", "MaxPlusLIF", "Network", "NeuronModel",
     "PoissonGroup", "Projection", "QIF", "Recording", "STDP", "SpikeTimes", "SpikeTrains",

@@ -55,7 +55,7 @@ class CompiledNetwork:
         lo, hi = self.starts[p], self.starts[p + 1]
         if var == "v":
             return a.v[lo:hi]
-        if var in ("w", "u"):
+        if var not in self.port_names[population]:  # the model's second variable (w, u, i_syn)
             return a.u[lo:hi]
         k = self.port_names[population].index(var)
         base = a.pop_info[p, K.P_SLOT_BASE] + k * (hi - lo)
@@ -232,7 +232,7 @@ def compile_network(net: NetworkSpec) -> CompiledNetwork:
                 port_erev.append(port.e_rev)
             n_slots += pop.n * len(kinds)
             v[lo:hi] = pop.initial.get("v", model.initial_v())
-            for name in ("w", "u"):
+            for name in model.state_variables[1:]:  # the model's second variable is held in u
                 if name in pop.initial:
                     u[lo:hi] = pop.initial[name]
         else:

@@ -53,6 +53,11 @@ Each step, for every neuron population in the order they were added:
      :math:`\beta (1 - R) v + X` ("zero") or :math:`\beta v + X` ("none"), with
      :math:`X = I_{ext} + \sum_k x_k` as MaxPlusLIF and :math:`R` the previous step's spike;
      it has no reset of its own in step 5.
+   * DiscreteCubaLIF: :math:`i \leftarrow \alpha i + w_{in} X`, then
+     :math:`v \leftarrow \beta \tilde v + r i + (1 - \beta) v_{leak} - J`, with
+     :math:`R = [v > v_{th}]` read from the membrane before the step, :math:`\tilde v = v_{reset}`
+     where :math:`R` ("zero") else :math:`v`, :math:`J = R (v_{th} - v_{reset})` ("subtract") else 0;
+     no reset of its own in step 5.
 3. **Threshold** on the integrated value: :math:`v > v_{th}` (Izhikevich
    :math:`v \ge v_{peak}`), refractory neurons excluded.
 4. **Delta ports**: :math:`v \mathrel{+}= \sum w` arriving this step, except on refractory
@@ -96,7 +101,16 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurosparse.core.inputs import PoissonGroup, SpikeTimes, TimedArray
-from neurosparse.core.models import IF, LIF, QIF, AdaptiveLIF, DiscreteLIF, Izhikevich, MaxPlusLIF
+from neurosparse.core.models import (
+    IF,
+    LIF,
+    QIF,
+    AdaptiveLIF,
+    DiscreteCubaLIF,
+    DiscreteLIF,
+    Izhikevich,
+    MaxPlusLIF,
+)
 from neurosparse.core.spec import Population
 from neurosparse.core.synapses import ConductanceSynapse, CurrentSynapse, DeltaSynapse
 from neurosparse.errors import ParameterError
@@ -307,10 +321,11 @@ class _NeuronGroup:
                 self.i_const = self.i_const + _per_neuron(cur.amplitude, n)
         init = pop.initial
         default_v = (pop.model.v_r if isinstance(pop.model, Izhikevich)
-                     else pop.model.v_init if isinstance(pop.model, (IF, MaxPlusLIF, DiscreteLIF))
+                     else pop.model.v_init if isinstance(pop.model, (IF, MaxPlusLIF, DiscreteLIF,
+                                                                     DiscreteCubaLIF))
                      else pop.model.v_rest)
         self.v = _per_neuron(init.get("v", default_v), n).copy()
-        self.second = {AdaptiveLIF: "w", Izhikevich: "u"}.get(type(pop.model))
+        self.second = {AdaptiveLIF: "w", Izhikevich: "u", DiscreteCubaLIF: "i_syn"}.get(type(pop.model))
         self.u = _per_neuron(init.get(self.second, 0.0), n).copy() if self.second else None
         self.x = [_per_neuron(init.get(name, 0.0), n).copy() for name in self.port_names]
         self.decay = [np.exp(-dt / s.tau) if not isinstance(s, DeltaSynapse) else 0.0
@@ -400,6 +415,19 @@ class _NeuronGroup:
                 v_new = beta * v0 + x_in
             fired = v_new > v_th
             self.prev_spike = fired.astype(np.float64)
+        elif isinstance(model, DiscreteCubaLIF):  # current first, then the membrane with it
+            above_before = v0 > par["v_th"]  # the previous step's spike, reset now
+            i_new = par["alpha"] * self.u + par["w_in"] * x_in
+            pull = (1.0 - par["beta"]) * par["v_leak"]
+            if model.reset == "zero":
+                v_new = par["beta"] * np.where(above_before, par["v_reset"], v0) + par["r"] * i_new + pull
+            elif model.reset == "subtract":
+                jump = np.where(above_before, par["v_th"] - par["v_reset"], 0.0)
+                v_new = par["beta"] * v0 + par["r"] * i_new + pull - jump
+            else:
+                v_new = par["beta"] * v0 + par["r"] * i_new + pull
+            self.u = i_new
+            fired = v_new > par["v_th"]
         elif isinstance(model, MaxPlusLIF):  # delta input enters the maximum of this step
             v_new = np.maximum(v0 - par["leak"], x_in)
             fired = integrating & (v_new > par["v_th"])
@@ -446,7 +474,7 @@ class _NeuronGroup:
         if isinstance(model, Izhikevich):
             v[spikes] = par["c"][spikes]
             self.u[spikes] += par["d"][spikes]
-        elif not isinstance(model, DiscreteLIF):
+        elif not isinstance(model, (DiscreteLIF, DiscreteCubaLIF)):
             v[spikes] = par["v_reset"][spikes]
             if isinstance(model, AdaptiveLIF):
                 self.u[spikes] += par["b"][spikes]

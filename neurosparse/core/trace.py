@@ -80,3 +80,19 @@ def _events_on_nonzero(pr, weights, rec, events: float) -> float:
         nnz_row = np.bincount(pr.pre_indices()[weights != 0], minlength=pr.n_pre)
         return float(np.dot(rec.spikes[pr.source].counts(), nnz_row))
     return events * np.count_nonzero(weights) / max(pr.n_synapses, 1)
+
+
+def per_copy(trace: OpTrace, copies: int, source: str) -> OpTrace:
+    """The trace of a run of ``copies`` disjoint copies of one network (samples side by side,
+    block-diagonal synapses) as ``n_samples = copies``, with one copy's dense sizes
+    (``(B n_pre)(B n_post)`` dense operations are ``B n_pre n_post``)."""
+    out = OpTrace(n_samples=copies, n_steps=trace.n_steps, dt=trace.dt, source=source,
+                  value_bytes=trace.value_bytes)
+    for layer in trace.layers.values():
+        if layer.kind == "projection":
+            layer.dense_ops /= copies
+            layer.dense_params //= copies * copies
+            layer.n_params //= copies
+            layer.n_nonzero_params //= copies
+        out.add_layer(layer)
+    return out

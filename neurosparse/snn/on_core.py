@@ -51,6 +51,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise MissingDependencyError("neurosparse.snn needs torch: pip install 'neurosparse[snn]'") from exc
 
 from neurosparse.core import IF, DeltaSynapse, DiscreteLIF, FromSparse, MaxPlusLIF, Network, TimedArray
+from neurosparse.core.trace import per_copy
 from neurosparse.errors import ParameterError
 from neurosparse.optrace import LayerCounts, OpTrace
 from neurosparse.snn._checks import as_count, as_seed, finite_array, flag, real
@@ -211,16 +212,7 @@ def _host_layer(x: np.ndarray, w: np.ndarray) -> LayerCounts:
 
 def _per_copy(trace: OpTrace, batch: int) -> OpTrace:
     """The batch run's trace with ``n_samples = batch`` and one copy's dense sizes."""
-    out = OpTrace(n_samples=batch, n_steps=trace.n_steps, dt=trace.dt,
-                  source="neurosparse.core (SpikingClassifier)", value_bytes=trace.value_bytes)
-    for layer in trace.layers.values():
-        if layer.kind == "projection":
-            layer.dense_ops /= batch  # (B n_pre)(B n_post) -> B n_pre n_post
-            layer.dense_params //= batch * batch
-            layer.n_params //= batch
-            layer.n_nonzero_params //= batch
-        out.add_layer(layer)
-    return out
+    return per_copy(trace, batch, "neurosparse.core (SpikingClassifier)")
 
 
 def run_on_core(model: SpikingClassifier, x: np.ndarray, *, batch_size: int = 100, dt: float = 1e-3,

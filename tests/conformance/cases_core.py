@@ -101,7 +101,8 @@ def _dataclass_target(cls, use, required: dict | None = None, skip=()) -> Target
 def targets() -> list[Target]:
     """Every public parameter class of the event core, and ``Network``'s own parameters."""
     out = [_dataclass_target(cls, _use_model, skip=("reset",))
-           for cls in (ns.LIF, ns.IF, ns.AdaptiveLIF, ns.Izhikevich, ns.MaxPlusLIF, ns.DiscreteLIF, ns.QIF)]
+           for cls in (ns.LIF, ns.IF, ns.AdaptiveLIF, ns.Izhikevich, ns.MaxPlusLIF, ns.DiscreteLIF, ns.QIF,
+                       ns.DiscreteCubaLIF)]
     out += [_dataclass_target(ns.CurrentSynapse, _use_port),
             _dataclass_target(ns.ConductanceSynapse, _use_port),
             _dataclass_target(ns.FixedProbability, _use_rule, {"p": 0.5}),

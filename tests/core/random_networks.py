@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import neurosparse as ns
 
 DT = 1e-4
-MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif", "qif")
+MODELS = ("lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif", "qif",
+          "discrete_cuba_lif")
 PORT_KINDS = ("current", "conductance", "delta")
 CURRENTS = ("none", "scalar", "per_neuron", "timed", "timed_per_neuron", "scalar_and_timed")
 
@@ -57,6 +58,7 @@ SCALES = {
     # max-plus LIF: input and current in units of v (threshold about 1), delta ports only
     "maxplus_lif": dict(current=0.5, w_current=0.0, w_cond=0.0, w_delta=0.7, e_rev=(0.0, 0.0)),
     "discrete_lif": dict(current=0.3, w_current=0.0, w_cond=0.0, w_delta=0.5, e_rev=(0.0, 0.0)),
+    "discrete_cuba_lif": dict(current=0.2, w_current=0.0, w_cond=0.0, w_delta=0.4, e_rev=(0.0, 0.0)),
 }
 
 
@@ -83,6 +85,10 @@ def make_model(kind, n, hetero, rng):
     if kind == "discrete_lif":
         return ns.DiscreteLIF(beta=p(0.8, 0.2), v_th=p(1.0, 0.2), v_init=p(0.2, 1.0),
                               reset=str(rng.choice(["subtract", "zero", "none"])))
+    if kind == "discrete_cuba_lif":
+        return ns.DiscreteCubaLIF(alpha=p(0.5, 1.0), beta=p(0.8, 0.2), w_in=p(0.6, 0.5), r=p(1.0, 0.3),
+                                  v_leak=p(0.1, 1.0), v_th=p(1.0, 0.2), v_reset=p(-0.1, 1.0),
+                                  v_init=p(0.2, 1.0), reset=str(rng.choice(["subtract", "zero", "none"])))
     if kind == "maxplus_lif":
         return ns.MaxPlusLIF(leak=p(0.1, 0.9), v_th=p(1.0, 0.2), v_reset=p(-0.1, 1.0), t_ref=t_ref,
                              v_init=p(0.2, 1.0))
@@ -123,7 +129,7 @@ def build_network(spec):
         model = make_model(kind, n, hetero, rng)
         ports, kinds = {}, []
         for m, port_kind in enumerate(ps["ports"]):
-            port_kind = "delta" if kind in ("maxplus_lif", "discrete_lif") else port_kind  # delta only
+            port_kind = "delta" if kind in ("maxplus_lif", "discrete_lif", "discrete_cuba_lif") else port_kind
             tau = rng.uniform(1e-3, 20e-3)
             if ps["tau_s_equals_tau_m"] and m == 0 and kind == "lif" and np.ndim(model.tau_m) == 0:
                 tau = model.tau_m
@@ -149,14 +155,16 @@ def build_network(spec):
             net.add_current(name, ns.TimedArray(values, dt=every * DT))
         if ps["random_state"]:
             v_lo = {"izhikevich": -70e-3, "if": -5e-3, "maxplus_lif": -0.5,
-                    "discrete_lif": -0.5}.get(kind, -70e-3)
+                    "discrete_lif": -0.5, "discrete_cuba_lif": -0.5}.get(kind, -70e-3)
             v_hi = {"izhikevich": -30e-3, "if": 20e-3, "maxplus_lif": 1.0,
-                    "discrete_lif": 1.5}.get(kind, -50e-3)
+                    "discrete_lif": 1.5, "discrete_cuba_lif": 1.5}.get(kind, -50e-3)
             values = {"v": rng.uniform(v_lo, v_hi, n)}
             if kind == "adaptive_lif":
                 values["w"] = rng.uniform(0, 50e-12, n)
             if kind == "izhikevich":
                 values["u"] = rng.uniform(-20e-12, 50e-12, n)
+            if kind == "discrete_cuba_lif":
+                values["i_syn"] = rng.uniform(-0.3, 0.5, n)
             for pname, port_kind in zip(ports, kinds):
                 if port_kind != "delta":
                     lo, hi = weight_range(port_kind, scale)

@@ -104,7 +104,8 @@ def test_engines_leave_identical_state(kind):
 
 
 def test_registry_declares_every_model_and_step():
-    assert set(MODELS) == {"lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif", "qif"}
+    assert set(MODELS) == {"lif", "if", "adaptive_lif", "izhikevich", "maxplus_lif", "discrete_lif", "qif",
+                           "discrete_cuba_lif"}
     assert len({s.name for s in STEPS}) == len(STEPS)
     for step in STEPS:
         assert "ref_steps" in step.constants._fields, step.name

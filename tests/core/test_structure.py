@@ -74,7 +74,8 @@ def test_no_module_reads_the_builders_private_fields():
 def test_the_engine_names_no_model():
     """Models live in their files; the engine reaches them only through the registry."""
     names = {"LIF", "IF", "AdaptiveLIF", "Izhikevich", "MaxPlusLIF", "DiscreteLIF", "QIF", "lif",
-             "izhikevich", "adaptive_lif", "maxplus_lif", "discrete_lif", "qif"}
+             "izhikevich", "adaptive_lif", "maxplus_lif", "discrete_lif", "qif", "DiscreteCubaLIF",
+             "discrete_cuba_lif"}
     for path in (CORE / "engine").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Name | ast.Attribute):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from neurosparse.core.models import (
     adaptive_lif,
+    discrete_cuba_lif,
     discrete_lif,
     integrate_and_fire,
     izhikevich,
@@ -20,6 +21,7 @@ from neurosparse.core.models import (
 )
 from neurosparse.core.models.adaptive_lif import AdaptiveLIF
 from neurosparse.core.models.base import ModelStep, NeuronModel, refractory_steps
+from neurosparse.core.models.discrete_cuba_lif import CUBA_RESETS, DiscreteCubaLIF
 from neurosparse.core.models.discrete_lif import DISCRETE_RESETS, DiscreteLIF
 from neurosparse.core.models.integrate_and_fire import IF
 from neurosparse.core.models.izhikevich import Izhikevich
@@ -28,7 +30,8 @@ from neurosparse.core.models.maxplus_lif import MaxPlusLIF
 from neurosparse.core.models.qif import QIF
 
 #: The registered model modules: each defines one NeuronModel subclass and its steps.
-REGISTERED = (lif, integrate_and_fire, adaptive_lif, izhikevich, maxplus_lif, discrete_lif, qif)
+REGISTERED = (lif, integrate_and_fire, adaptive_lif, izhikevich, maxplus_lif, discrete_lif, qif,
+              discrete_cuba_lif)
 
 
 def _steps_of(module) -> tuple[ModelStep, ...]:
@@ -59,6 +62,7 @@ def step_id(step: ModelStep) -> int:
     return STEPS.index(step)
 
 
-__all__ = ["IF", "LIF", "MODELS", "QIF", "STEPS", "AdaptiveLIF", "DISCRETE_RESETS", "DiscreteLIF",
+__all__ = ["CUBA_RESETS", "IF", "LIF", "MODELS", "QIF", "STEPS", "AdaptiveLIF", "DISCRETE_RESETS",
+           "DiscreteCubaLIF", "DiscreteLIF",
            "Izhikevich", "MaxPlusLIF", "ModelStep", "NeuronModel", "exact_current_coupling",
            "refractory_steps", "step_id"]
