@@ -23,7 +23,7 @@ def test_a_shipped_sweep_loads_and_its_first_run_succeeds(path):
         pytest.importorskip("torch")
     sweep = Sweep.from_toml(path)
     points = sweep.expand()
-    assert len(points) == {"sdr_false_match": 36, "snn_energy": 216, "ultralif_seeds": 30}[path.stem]
+    assert len(points) == {"sdr_false_match": 36, "snn_energy": 336, "ultralif_seeds": 30}[path.stem]
     outcome, _ = evaluate(sweep.function, _kwargs(sweep, points[0]), tuple(sweep.parameter_names()))
     assert outcome["status"] == "ok", outcome["error"]
     if path.stem == "sdr_false_match":
