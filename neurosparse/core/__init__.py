@@ -31,8 +31,8 @@ from neurosparse.core.recording import Recording, SpikeTrains, StateSamples
 from neurosparse.core.synapses import STDP, ConductanceSynapse, CurrentSynapse, DeltaSynapse
 
 __all__ = [
-    "AdaptiveLIF", "AllToAll", "DiscreteCubaLIF", "DiscreteLIF", "ConductanceSynapse", "ConnectionRule", "CurrentInput",
-    "CurrentSynapse", "DeltaSynapse", "FixedInDegree", "FixedOutDegree", "FixedProbability",
+    "AdaptiveLIF", "AllToAll", "DiscreteCubaLIF", "DiscreteLIF", "ConductanceSynapse", "ConnectionRule",
+    "CurrentInput", "CurrentSynapse", "DeltaSynapse", "FixedInDegree", "FixedOutDegree", "FixedProbability",
     "FromArrays", "FromSparse", "IF", "Izhikevich", "LIF", "MaxPlusLIF", "Network", "NeuronModel",
     "PoissonGroup", "Projection", "QIF", "Recording", "STDP", "SpikeTimes", "SpikeTrains",
     "StateSamples", "TimedArray",

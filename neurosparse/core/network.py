@@ -112,8 +112,8 @@ class Network:
         self._check_new_name(name)
         n = as_count("n", n, low=1)
         if not isinstance(model, NeuronModel):
-            raise ParameterError(f"model must be a neuron model (LIF, IF, AdaptiveLIF, Izhikevich, "
-                                 f"QIF, MaxPlusLIF, DiscreteLIF, DiscreteCubaLIF), got {type(model).__name__}")
+            raise ParameterError(f"model must be a neuron model (LIF, IF, AdaptiveLIF, Izhikevich, QIF, "
+                                 f"MaxPlusLIF, DiscreteLIF, DiscreteCubaLIF), got {type(model).__name__}")
         model.check_size(n)
         model = self._whole_step_refractory(model)
         ports = dict(ports or {})
