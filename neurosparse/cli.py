@@ -3,8 +3,10 @@
 Subcommands::
 
     neurosparse simulate cuba --duration 1          # run a demo network, save raster + recording
+    neurosparse simulate MODEL.nir --input IN.npz --dt 1e-4 --out OUT.npz   # a NIR graph on the core
     neurosparse bench cuba --n 4000 --duration 1 --against brian2 [--json]
     neurosparse energy hardware/cuba.toml --out DIR  # price a model on chips, render a report
+    neurosparse energy MODEL.nir --input IN.npz --target loihi   # price a NIR graph's run directly
     neurosparse precompile                          # compile every kernel now (images, clusters)
     neurosparse sweep SWEEP.toml --out DIR [--workers N | --scheduler tcp://HOST:PORT]
     neurosparse reproduce [NAME ... | all] [--full] [--list]   # run the paper notebooks
@@ -25,6 +27,14 @@ from typing import Any
 from neurosparse.errors import NeurosparseError, ParameterError
 
 NETWORK_NAMES = ("cuba", "coba")
+
+
+def _network_or_nir(value: str) -> str:
+    """A demo network's name or the path of a ``.nir`` file."""
+    if value in NETWORK_NAMES or value.endswith(".nir"):
+        return value
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(NETWORK_NAMES)}, "
+                                     "or give a .nir file)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,15 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurosparse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
 
-    sim = sub.add_parser("simulate", help="run a demo network; save a raster plot and the recording")
-    sim.add_argument("network", choices=NETWORK_NAMES)
+    sim = sub.add_parser("simulate", help="run a demo network or a NIR graph; save what it computed")
+    sim.add_argument("network", type=_network_or_nir, help="cuba, coba, or a NIR graph (MODEL.nir)")
     sim.add_argument("--n", type=int, default=4000, help="number of neurons (default 4000)")
     sim.add_argument("--duration", type=float, default=1.0, help="simulated seconds (default 1)")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--threads", type=int, default=None)
     sim.add_argument("--engine", choices=("auto", "numba", "numpy"), default=None,
                      help="compiled kernels, interpreter, or auto (default: auto; see README)")
-    sim.add_argument("--out", default=None, help="output folder (default results/<network>)")
+    sim.add_argument("--out", default=None, help="output folder (default results/<network>); for a .nir "
+                                                 "graph an .npz file (default results/nir/<model>.npz)")
+    _nir_arguments(sim)
     sim.set_defaults(func=_simulate)
 
     bench = sub.add_parser("bench", help="time a benchmark network, optionally against Brian2")
@@ -79,9 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_bench)
 
     energy = sub.add_parser("energy", help="price a model on hardware targets and render a report")
-    energy.add_argument("recipe", help="recipe TOML file (see hardware/*.toml)")
+    energy.add_argument("recipe", help="recipe TOML file (see hardware/*.toml), or a NIR graph (MODEL.nir) "
+                                       "with --input and --target")
     energy.add_argument("--out", default=None, help="output folder (default hardware/reports/<recipe>)")
     energy.add_argument("--json", action="store_true", help="print the JSON summary")
+    energy.add_argument("--target", action="append", default=None,
+                        help="a NIR graph's target (catalog name or TOML); repeat for several")
+    _nir_arguments(energy)
     energy.set_defaults(func=_energy)
 
     pre = sub.add_parser("precompile", help="compile the event core's kernels into Numba's cache now")
@@ -119,6 +135,50 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: no limit)")
     rep.set_defaults(func=_reproduce)
     return parser
+
+
+def _nir_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("NIR graphs (MODEL.nir)")
+    group.add_argument("--input", default=None,
+                       help="input .npz: an array 'input' [T, ...] or event arrays t, i")
+    group.add_argument("--dt", type=float, default=1e-4,
+                       help="time step in seconds (default 1e-4, snnTorch's)")
+    group.add_argument("--method", choices=("euler", "exact"), default="euler",
+                       help="discretisation of the neuron ODEs (default euler, snnTorch's map)")
+    group.add_argument("--reset", choices=("zero", "subtract"), default=None,
+                       help="reset of every spiking node (default: the node's metadata, else zero)")
+
+
+def _simulate_nir(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from neurosparse.interop.nir_cli import simulate_file
+
+    if args.input is None:
+        raise ParameterError("--input is required for a .nir graph (an .npz with 'input' or 't' and 'i')")
+    out = args.out or str(Path("results", "nir", Path(args.network).stem + ".npz"))
+    summary = simulate_file(args.network, args.input, out, dt=args.dt, method=args.method, reset=args.reset)
+    counts = ", ".join(f"{k} {v}" for k, v in summary["spike_counts"].items())
+    print(f"{args.network}: {summary['steps']} steps on the event core (pipeline depth {summary['depth']}); "
+          f"spikes: {counts or 'none'}")
+    print(f"wrote {summary['npz']} and {summary['optrace']}")
+    return 0
+
+
+def _energy_nir(args: argparse.Namespace) -> int:
+    from neurosparse.interop.nir_cli import price_file
+
+    if args.input is None or not args.target:
+        raise ParameterError("a .nir graph needs --input INPUT.npz and at least one --target")
+    rows = price_file(args.recipe, args.input, args.target, dt=args.dt, method=args.method, reset=args.reset)
+    if args.json:
+        print(json.dumps(rows, default=float))
+    else:
+        for row in rows:
+            print(f"{row['target']:>14s} {row['mode']:>10s}  {row['energy_j']:.3e} J per sample  "
+                  f"[{row['energy_low_j']:.2e}, {row['energy_high_j']:.2e}]  latency {row['latency_s']:.3e} s"
+                  "  (model estimate)")
+    return 0
 
 
 def _reproduce(args: argparse.Namespace) -> int:
@@ -186,6 +246,10 @@ def _precompile(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    if args.network.endswith(".nir"):
+        return _simulate_nir(args)
+    if args.input is not None:
+        raise ParameterError(f"--input is for a .nir graph; {args.network} generates its own input")
     from neurosparse.demo import run_demo
 
     out = args.out or f"results/{args.network}"
@@ -199,6 +263,8 @@ def _energy(args: argparse.Namespace) -> int:
 
     from neurosparse.energy import load_recipe, render_report, run_recipe, summary_dict
 
+    if args.recipe.endswith(".nir"):
+        return _energy_nir(args)
     recipe = load_recipe(args.recipe)
     recipe_path = Path(args.recipe).resolve()
     out = Path(args.out) if args.out else recipe_path.parent / "reports" / recipe_path.stem

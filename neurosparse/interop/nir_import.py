@@ -398,7 +398,8 @@ def read_nir(path: str | os.PathLike):
     try:
         return nir.read(path, type_check=False)
     except Exception as exc:  # h5py and nir raise many kinds; all mean "not a readable NIR file"
-        raise NIRGraphError("(file)", f"cannot read {path} as a NIR graph: {exc}") from None
+        reason = " ".join(str(exc).split())  # one line
+        raise NIRGraphError("(file)", f"cannot read {path} as a NIR graph: {reason}") from None
 
 
 def _nir():
