@@ -7,5 +7,6 @@ They need the ``snn`` extra (torch, snnTorch).
 
 * :mod:`.delta_video`: delta (temporal) sparsity of a conv net on moving digits;
 * :mod:`.ultralif_compare`: UltraLIF, UltraDLIF and surrogate LIF side by side;
-* :mod:`.ultralif_on_core`: trained UltraLIF and surrogate networks run on the event core.
+* :mod:`.ultralif_on_core`: trained UltraLIF and surrogate networks run on the event core;
+* :mod:`.nir_pipeline`: an snnTorch CNN exported to NIR, run on the event core and priced.
 """

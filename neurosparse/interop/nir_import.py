@@ -122,12 +122,15 @@ class NIRRun:
         The core's operation counts per sample (``n_samples = B``), host layers included.
     seconds
         Wall time of building and running.
+    sim_seconds
+        Time the core spent simulating (the runs' ``timings["sim_seconds"]``).
     """
 
     outputs: dict[str, np.ndarray]
     spikes: dict[str, np.ndarray]
     trace: OpTrace
     seconds: float
+    sim_seconds: float = 0.0
 
     def spike_counts(self) -> dict[str, int]:
         """Spikes per NIR node, over every step and sample."""
@@ -228,10 +231,11 @@ class CoreModel:
         trace = parts[0][2]
         for p in parts[1:]:
             trace = trace.merge_batches(p[2])
+        sim_seconds = float(sum(p[3] for p in parts))
         if single:
             outputs = {k: v[:, 0] for k, v in outputs.items()}
             spikes = {k: v[:, 0] for k, v in spikes.items()}
-        return NIRRun(outputs, spikes, trace, time.perf_counter() - t0)
+        return NIRRun(outputs, spikes, trace, time.perf_counter() - t0, sim_seconds)
 
     def _check_inputs(self, inputs) -> tuple[dict[str, np.ndarray], bool]:
         if not isinstance(inputs, dict):
@@ -346,7 +350,7 @@ class CoreModel:
         trace = per_copy(rec.optrace, batch, "neurosparse.core (NIR)")
         for counts in host_layers:
             trace.add_layer(counts)
-        return outputs, spikes, trace
+        return outputs, spikes, trace, rec.timings["sim_seconds"]
 
 
 def _unique(projections: list[CoreProjection], pr: CoreProjection) -> bool:

@@ -14,7 +14,8 @@ from neurosparse.experiments.scripts import load_script
 
 #: Each script and the function that does its long work (which must not be reached).
 SCRIPTS = [(name, "run") for name in ("sdr_false_match", "sdr_noise", "sdr_synapses", "sdr_threshold",
-                                      "sdr_unions", "sparsey_events", "sparsey_memory", "sparsey_sequences")]
+                                      "sdr_unions", "sparsey_events", "sparsey_memory", "sparsey_sequences",
+                                      "nir_pipeline")]
 
 
 def _not_a_folder(tmp_path):
