@@ -152,8 +152,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from snntorch.export_nir import export_to_nir
 
-    import neurosparse.hardware as hw
     from neurosparse.interop import import_nir
+    from neurosparse.interop.nir_cli import price_trace
 
     torch.set_num_threads(args.threads)
     x_tr, y_tr, x_te, y_te = load_data(args.steps, args.train, args.test, args.seed)
@@ -186,19 +186,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "rate_torch": float(want.mean()),
             }
         )
-    energy = []
-    for target in TARGETS:
-        report = hw.estimate(core.trace, target).per_sample()
-        energy.append(
-            {
-                "target": target,
-                "mode": report.mode,
-                "energy_j": report.energy_j,
-                "energy_low_j": report.energy_low_j,
-                "energy_high_j": report.energy_high_j,
-                "latency_s": report.latency_s,
-            }
-        )
+    energy = price_trace(core.trace, list(TARGETS))
     totals = core.trace.totals()
     return {
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},

@@ -22,7 +22,7 @@ from neurosparse._io import atomic_write
 from neurosparse.errors import CorruptFileError, MissingFileError, ParameterError
 from neurosparse.interop.nir_import import CoreModel, NIRRun, import_nir
 
-__all__ = ["load_inputs", "price_file", "simulate_file"]
+__all__ = ["load_inputs", "price_file", "price_trace", "simulate_file"]
 
 
 def load_inputs(path: str | os.PathLike, model: CoreModel) -> np.ndarray | dict[str, np.ndarray]:
@@ -127,25 +127,22 @@ def simulate_file(
     }
 
 
-def price_file(
-    model_path, input_path, targets: list[str], *, dt: float, method: str = "euler", reset: str | None = None
-) -> list[dict]:
-    """Energy and latency per sample of a run of ``model_path`` on each target (model estimates)."""
+def price_trace(trace, targets: list[str]) -> list[dict]:
+    """Energy (J) and latency (s) per sample of ``trace`` on each target, with their ranges
+    (:func:`neurosparse.hardware.estimate`; model estimates)."""
     from neurosparse.hardware import estimate
 
-    _, run = run_file(model_path, input_path, dt=dt, method=method, reset=reset)
     rows = []
     for target in targets:
-        report = estimate(run.trace, target).per_sample()
-        rows.append(
-            {
-                "target": target,
-                "mode": report.mode,
-                "energy_j": report.energy_j,
-                "energy_low_j": report.energy_low_j,
-                "energy_high_j": report.energy_high_j,
-                "latency_s": report.latency_s,
-                "synaptic_events": run.trace.totals()["synaptic_events"],
-            }
-        )
+        report = estimate(trace, target).per_sample()
+        rows.append({"target": target, "mode": report.mode, "energy_j": report.energy_j,
+                     "energy_low_j": report.energy_low_j, "energy_high_j": report.energy_high_j,
+                     "latency_s": report.latency_s, "synaptic_events": trace.totals()["synaptic_events"]})
     return rows
+
+
+def price_file(model_path, input_path, targets: list[str], *, dt: float, method: str = "euler",
+               reset: str | None = None) -> list[dict]:
+    """Energy and latency per sample of a run of ``model_path`` on each target (model estimates)."""
+    _, run = run_file(model_path, input_path, dt=dt, method=method, reset=reset)
+    return price_trace(run.trace, targets)
