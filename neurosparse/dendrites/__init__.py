@@ -5,6 +5,8 @@
 - :class:`DendriticLayer`: many such neurons evaluated on batches of SDRs (Numba CSR kernels).
 - :class:`CoincidencePopulation`: the same segments run event by event on spikes ``(t, i)``,
   detecting coincidences within a window and counting an OpTrace.
+- :class:`TemporalMemory`: sequence memory of columns of cells with predictive distal segments
+  (Hawkins & Ahmad 2016), Numba kernels whose cost follows the active cells.
 """
 
 from neurosparse.dendrites.events import CoincidencePopulation, CoincidenceResult
@@ -17,6 +19,7 @@ from neurosparse.dendrites.segment import (
     sample_synapses,
     union_synapses,
 )
+from neurosparse.dendrites.temporal_memory import TemporalMemory
 
 __all__ = [
     "STORAGE_MODES",
@@ -25,6 +28,7 @@ __all__ = [
     "DendriticLayer",
     "DendriticNeuron",
     "DendriticSegment",
+    "TemporalMemory",
     "as_active_indices",
     "as_pattern_batch",
     "nmda_spike",
