@@ -288,21 +288,24 @@ class CoreModel:
             if binary[name]:
                 t, b, j = np.nonzero(arr)
                 net.add_input(name, SpikeTimes(arr.shape[2] * batch, t * self.dt, b * arr.shape[2] + j))
-        host = {name: np.zeros((rows, layer.n * batch)) for name, layer in self.layers.items()}
-        used = dict.fromkeys(self.layers, False)
+        host: dict[str, np.ndarray] = {}  # per-neuron current tables, made only where needed
+
+        def table_of(name: str) -> np.ndarray:
+            if name not in host:
+                host[name] = np.zeros((rows, self.layers[name].n * batch))
+            return host[name]
+
         for name, layer in self.layers.items():
             net.add_population(name, layer.n * batch, _tile(layer.model, batch), ports={"x": DeltaSynapse()})
             d = layer.depth
             if layer.bias is not None:
-                host[name][d : d + n_steps] += np.tile(layer.bias, batch)
-                used[name] = True
+                table_of(name)[d : d + n_steps] += np.tile(layer.bias, batch)
         host_layers = []
         for pr in self.projections:
             if pr.source in x and not binary[pr.source]:  # a real-valued drive: computed here
                 xs = x[pr.source]
                 drive = (pr.matrix @ xs.reshape(-1, xs.shape[2]).T).T.reshape(n_steps, -1)
-                host[pr.target][pr.delay : pr.delay + n_steps] += drive
-                used[pr.target] = True
+                table_of(pr.target)[pr.delay : pr.delay + n_steps] += drive
                 host_layers.append(_host_counts(f"{pr.source}->{pr.target} (host)", xs, pr.matrix))
                 continue
             blocks = sp.block_diag([pr.matrix.T.tocsr()] * batch, format="csr")
@@ -316,13 +319,14 @@ class CoreModel:
                 + ("" if _unique(self.projections, pr) else f" (delay {pr.delay})"),
             )
         for name, layer in self.layers.items():
-            table = host[name]
+            table = host.get(name)
+            if table is None and layer.spiking:  # one column for all: zero, then held below threshold
+                table = np.zeros(rows)
+            if table is None:
+                continue
             if layer.spiking:
                 table[layer.depth + n_steps :] = _SILENCE
-                used[name] = True
-            if used[name]:
-                values = table if np.any(table != table[:, :1]) else table[:, 0]
-                net.add_current(name, TimedArray(values, dt=self.dt))
+            net.add_current(name, TimedArray(table, dt=self.dt))
         spiking = [name for name, layer in self.layers.items() if layer.spiking]
         net.monitor_spikes(*spiking)
         for name in {r.source for r in self.reads.values() if r.what == "v"}:

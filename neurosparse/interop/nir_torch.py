@@ -64,7 +64,7 @@ def _neuron(name: str, module: nn.Module, shape: tuple[int, ...], dt: float, thr
                 f"'zero', got {module.reset!r}",
             )
         theta = np.full(n, float(_numpy(module.threshold)))
-        return {name: _threshold(nir, theta, dt, threshold_as)}, [], name
+        return _shaped(({name: _threshold(nir, theta, dt, threshold_as)}, [], name), shape)
     if kind == "UltraDLIF":
         raise NIRGraphError(
             name, "UltraDLIF's gap junctions read neighbours' membranes every step; NIR has no such node"
@@ -76,7 +76,7 @@ def _neuron(name: str, module: nn.Module, shape: tuple[int, ...], dt: float, thr
             raise NIRGraphError(name, "Leaky with inhibition or state quantization has no NIR equivalent")
         if float(_numpy(module.graded_spikes_factor)) != 1.0:
             raise NIRGraphError(name, "graded spikes have no NIR equivalent")
-        reset = {0: "subtract", 1: "zero", 2: "none"}[module.reset_mechanism_val]
+        reset = {0: "subtract", 1: "zero", 2: "none"}[int(module.reset_mechanism_val)]
         if not module.reset_delay and reset == "subtract":
             raise NIRGraphError(
                 name, "Leaky(reset_delay=False) with reset by subtraction has no NIR reading here"
@@ -88,7 +88,19 @@ def _neuron(name: str, module: nn.Module, shape: tuple[int, ...], dt: float, thr
             name, f"{kind} is not a spiking layer export knows (Leaky, SurrogateLIF, UltraLIF)"
         )
     model = DiscreteLIF(beta=beta, v_th=theta, reset=reset)
-    return neuron_nodes(name, model, n, dt, "euler", threshold_as)
+    return _shaped(neuron_nodes(name, model, n, dt, "euler", threshold_as), shape)
+
+
+def _shaped(result, shape: tuple[int, ...]):
+    """The nodes with their per-neuron parameters in the layer's shape (a conv layer's
+    ``(C, H, W)``), so that the pooling after them knows its input's shape."""
+    nodes, inner, receiver = result
+    for node in nodes.values():
+        for field, value in vars(node).items():
+            if field not in ("input_type", "output_type", "metadata") and isinstance(value, np.ndarray) \
+                    and value.size == int(np.prod(shape)) and value.shape != shape:
+                setattr(node, field, value.reshape(shape))
+    return nodes, inner, receiver
 
 
 def export_torch(

@@ -282,3 +282,31 @@ def test_if_integrates_where_snntorchs_importer_leaks():
     np.testing.assert_array_equal(np.flatnonzero(core.outputs["out"][:, 0, 0]), [3, 7, 11, 15, 19])
     theirs = _run_snntorch_import(graph, x)  # Leaky(beta=0.9): v -> 3 slowly, a different train
     assert not np.array_equal(theirs[:, 0, 0].astype(np.uint8), core.outputs["out"][:, 0, 0])
+
+
+def test_spiking_mlp_exported_by_neurosparse_keeps_its_subtractive_reset():
+    """snnTorch's own exporter needs tensor parameters and drops the reset; ours writes it in
+    the nodes' metadata, which the importer reads: the core spikes as the model."""
+    from neurosparse.snn.baseline import SpikingMLP
+
+    torch.manual_seed(1)
+    mlp = SpikingMLP(n_in=16, n_hidden=24, n_out=6, beta=0.85)
+    with torch.no_grad():
+        mlp.fc1.weight.mul_(4.0)
+        mlp.fc2.weight.mul_(3.0)
+    graph = export_torch(mlp)
+    assert graph.nodes["lif1"].metadata == {"reset": "subtract"}
+    x = _binary((30, 7, 16), p=0.4, seed=5)
+    want = snntorch_spikes(torch.nn.Sequential(mlp.fc1, mlp.lif1, mlp.fc2, mlp.lif2), x)
+    run = import_nir(graph, dt=1e-4).run(x)
+    _assert_equal_spikes(run, {"lif1": want["1"], "lif2": want["3"]}, lambda name: name)
+
+
+def test_convolutional_sequential_exported_by_neurosparse_spikes_as_pytorch():
+    net = _scaled(torch.nn.Sequential(
+        torch.nn.Conv2d(2, 3, 3, stride=2, padding=1), _leaky((3, 4, 4)), torch.nn.AvgPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(12, 5), _leaky((5,), reset_mechanism="zero")), 3.0)
+    graph = export_torch(net, (2, 8, 8))
+    assert [type(graph.nodes[k]).__name__ for k in ("0", "2", "3")] == ["Conv2d", "AvgPool2d", "Flatten"]
+    x = _binary((25, 6, 2, 8, 8), seed=6)
+    _assert_equal_spikes(import_nir(graph, dt=1e-4).run(x), snntorch_spikes(net, x), lambda name: name)

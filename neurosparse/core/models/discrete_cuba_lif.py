@@ -17,7 +17,7 @@ with :math:`X_t` the step's input (injected current plus the delta-port weights 
 ``t``) and a spike at ``t`` when :math:`v_t > v_{th}`. :math:`R_t` is the previous step's
 spike, read from :math:`v_{t-1}` (the neuron is never refractory, so the two agree), so the
 reset of a spike is applied by the next step, as snnTorch's ``reset_delay=True``.
-:class:`~neurosparse.interop.nir_primitives` derives ``alpha, beta, w_in, r`` from NIR's
+:mod:`neurosparse.interop.nir_primitives` derives ``alpha, beta, w_in, r`` from NIR's
 time constants for a step ``dt``; :class:`DiscreteCubaLIF` itself only steps the map.
 """
 
