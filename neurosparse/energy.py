@@ -318,10 +318,16 @@ def _count_rows(result: RecipeResult) -> list[list[str]]:
 
 
 def _model_info(result: RecipeResult) -> str:
-    """The model facts, numbers in the report's format (``format_number``)."""
-    return ", ".join(f"{k} = {format_number(v, 4)}"
-                     if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k} = {v}"
-                     for k, v in result.model_info.items())
+    """The model facts: whole numbers as written (``360``), others in the report's format
+    (``format_number``: ``0.9694``)."""
+    def fmt(v: Any) -> str:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return str(v)
+        if isinstance(v, int) or (v.is_integer() and abs(v) < 1e15):
+            return f"{int(v):,}"
+        return format_number(v, 4)
+
+    return ", ".join(f"{k} = {fmt(v)}" for k, v in result.model_info.items())
 
 
 _BREAKEVEN_TEXT = (

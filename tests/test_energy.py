@@ -92,6 +92,17 @@ def test_report_tables_and_figures_share_one_number_format(recipe_path, tmp_path
     assert not re.search(r"\d[eE][+-]\d", table + counts)  # never "1e+03 nJ"
 
 
+def test_model_facts_write_whole_numbers_as_written_and_others_in_the_report_format():
+    from neurosparse.energy import RecipeResult, _model_info
+
+    result = RecipeResult(recipe=None, traces={}, model_info={
+        "test_samples": 360, "time_steps": 20.0, "synaptic_events": 1765978, "accuracy": 0.969444,
+        "mean_rate_hz": 5.52275, "model": "MLP, 3 layers", "unknown": float("nan")})
+    assert _model_info(result) == ("test_samples = 360, time_steps = 20, synaptic_events = 1,765,978, "
+                                   "accuracy = 0.9694, mean_rate_hz = 5.523, model = MLP, 3 layers, "
+                                   "unknown = n/a")
+
+
 def test_cli_energy_renders_into_out(recipe_path, tmp_path, capsys):
     assert main(["energy", str(recipe_path), "--out", str(tmp_path / "cli")]) == 0
     assert (tmp_path / "cli" / "report.html").is_file()
