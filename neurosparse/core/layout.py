@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import psutil
 
+from neurosparse import _validation
 from neurosparse.core.connectivity import FromArrays, FromSparse
 from neurosparse.core.engine import arrays as K
 from neurosparse.core.engine.arrays import (
@@ -103,7 +103,8 @@ def memory_parts(net: NetworkSpec) -> dict[str, int]:
                  f"{spec.rule!r}, about {n_syn:.3g} synapses")
         parts[label] = parts.get(label, 0) + int(n_syn * (per_syn + 4.0)) + 8 * (n_pre + 1)
     ring_rows = 1 << int(np.ceil(np.log2(max_delay + 1)))
-    parts["synaptic input rings"] = n_slots * 8 * (1 + ring_rows)
+    parts[f"synaptic input rings ({ring_rows} rows for the longest delay, {max_delay} steps)"] = \
+        n_slots * 8 * (1 + ring_rows)
     return parts
 
 
@@ -115,7 +116,7 @@ def check_memory(net: NetworkSpec) -> None:
     """Raise InsufficientMemoryError when the estimate exceeds the available memory."""
     parts = memory_parts(net)
     need = sum(parts.values())
-    avail = psutil.virtual_memory().available
+    avail = _validation.available_memory()
     if need > 0.9 * avail:
         largest = max(parts, key=parts.get)
         raise InsufficientMemoryError(
@@ -141,7 +142,7 @@ def run_memory(net: NetworkSpec, n_steps: int) -> int:
 def check_run_memory(net: NetworkSpec, n_steps: int, duration: float) -> None:
     """Raise InsufficientMemoryError, before the run, when its recordings would not fit."""
     need = run_memory(net, n_steps)
-    avail = psutil.virtual_memory().available
+    avail = _validation.available_memory()
     if need > 0.9 * avail:
         raise InsufficientMemoryError(
             f"a run of duration = {duration:g} s ({n_steps} steps) would need about {need / 2**30:.2f} GiB "

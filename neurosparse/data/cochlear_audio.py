@@ -135,6 +135,9 @@ def synthetic_spoken_digits(
     >>> spikes.shape, labels[:3].tolist()
     ((800, 20, 16), [0, 1, 2])
     """
+    # the cochlea's arguments are checked before the (long) waveforms are drawn
+    _samples_per_step(fs, dt)
+    erb_space(f_min, 0.45 * fs if f_max is None else f_max, n_channels, fs=fs)
     waves, labels = spoken_digit_waveforms(n_per_class, duration=duration, fs=fs,
                                            noise_std=noise_std, seed=seed)
     spikes = cochlear_spikes(waves, fs, n_channels=n_channels, f_min=f_min, f_max=f_max, dt=dt)
@@ -280,12 +283,7 @@ def cochlear_spikes(
     if np.any(np.abs(signals) > _FLOAT32_MAX):
         raise ParameterError(f"signals are too loud for the float32 filterbank: |signal| must be at most "
                              f"{_FLOAT32_MAX:.3g}, got {np.max(np.abs(signals)):.3g}; scale them down")
-    fs = as_float_param("fs", fs, low=0.0, low_inclusive=False, allow_array=False)
-    dt = as_float_param("dt", dt, low=0.0, low_inclusive=False, allow_array=False)
-    per_step = round(fs * dt)
-    if per_step < 1 or abs(per_step - fs * dt) > 1e-9 * fs * dt:
-        raise ParameterError(f"fs * dt must be a whole number >= 1 of samples per step, "
-                             f"got fs={fs:g}, dt={dt:g}")
+    fs, dt, per_step = _samples_per_step(fs, dt)
     if signals.shape[1] % per_step:
         raise ParameterError(f"signals must hold a whole number of dt steps of fs * dt = {per_step} samples "
                              f"(fs={fs:g} Hz, dt={dt:g} s), got {signals.shape[1]} samples")
@@ -315,6 +313,17 @@ def cochlear_spikes(
     # a neuron silent beyond the last step is as silent as one silent until then
     spikes = _lif(drive, dt / tau_m, min(round(refractory / dt), n_steps + 1))
     return spikes[:, 0] if single else spikes
+
+
+def _samples_per_step(fs: float, dt: float) -> tuple[float, float, int]:
+    """``fs``, ``dt`` checked and the whole number of samples per step ``fs dt``."""
+    fs = as_float_param("fs", fs, low=0.0, low_inclusive=False, allow_array=False)
+    dt = as_float_param("dt", dt, low=0.0, low_inclusive=False, allow_array=False)
+    per_step = round(fs * dt)
+    if per_step < 1 or abs(per_step - fs * dt) > 1e-9 * fs * dt:
+        raise ParameterError(f"fs * dt must be a whole number >= 1 of samples per step, "
+                             f"got fs={fs:g}, dt={dt:g}")
+    return fs, dt, per_step
 
 
 def erb_space(f_min: float, f_max: float, n_channels: int, *, fs: float | None = None) -> np.ndarray:

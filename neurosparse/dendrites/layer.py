@@ -249,7 +249,7 @@ def as_pattern_batch(patterns: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
             raise ParameterError(f"patterns must hold integer cell indices, got dtype {patterns.dtype}")
         rows = np.sort(patterns, axis=1)
         if rows.size and (rows.min() < 0 or rows.max() >= n):
-            raise ParameterError(f"patterns must hold cell indices in [0, {n})")
+            raise ParameterError(f"patterns must hold cell indices in [0, {n}) (n = {n})")
         if rows.shape[1] > 1 and np.any(rows[:, 1:] == rows[:, :-1]):
             raise ParameterError("patterns must not repeat a cell index within a row")
         indptr = np.arange(rows.shape[0] + 1, dtype=np.int64) * rows.shape[1]

@@ -133,7 +133,7 @@ class DendriticNeuron:
     def segment_overlaps(self, x: Any) -> np.ndarray:
         """Overlap of ``x`` with every segment, int64 of length ``len(segments_)``."""
         self._check_fitted()
-        cells = as_active_indices(x, self.n_inputs)
+        cells = as_active_indices(x, self.n_inputs, n_name="n_inputs")
         return np.array([np.intersect1d(seg.synapses, cells, assume_unique=True).size
                          for seg in self.segments_], dtype=np.int64)
 
@@ -149,7 +149,8 @@ class DendriticNeuron:
         """:meth:`is_predictive` of each pattern, a bool array."""
         self._check_fitted()
         items = as_pattern_list(patterns)
-        cells = [as_active_indices(x, self.n_inputs, f"patterns[{k}]") for k, x in enumerate(items)]
+        cells = [as_active_indices(x, self.n_inputs, f"patterns[{k}]", n_name="n_inputs")
+                 for k, x in enumerate(items)]
         return np.array([self.is_predictive(x) for x in cells], dtype=bool)
 
     def _check_fitted(self) -> None:

@@ -62,7 +62,7 @@ def as_threshold(value: Any, name: str = "theta", low: int = 1) -> int:
     return as_count(name, value, low=low, high=MAX_INPUTS, why="no segment has more synapses")
 
 
-def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
+def as_active_indices(x: Any, n: int, name: str = "x", *, n_name: str = "n") -> np.ndarray:
     """Return the active cells of ``x`` as a sorted unique int32 array in ``[0, n)``.
 
     Parameters
@@ -72,8 +72,8 @@ def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
         (integers: floats, booleans and strings are refused).
     n
         Number of presynaptic cells, ``1 <= n <= MAX_INPUTS``.
-    name
-        Argument name used in error messages.
+    name, n_name
+        Names of ``x`` and ``n`` in error messages (``"synapses"``, ``"n_inputs"``).
 
     Raises
     ------
@@ -81,10 +81,11 @@ def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
         If an index is not an integer, is outside ``[0, n)`` or repeated, or the SDR has
         another size.
     """
-    n = as_n_inputs(n, "n")
+    n = as_n_inputs(n, n_name)
     if hasattr(x, "indices") and hasattr(x, "n"):
         if x.n != n:
-            raise ParameterError(f"{name} is an SDR of {x.n} cells, expected n = {n}")
+            raise ParameterError(f"{name} is an SDR of {x.n} cells, expected n = {n}"
+                                 + (f" ({n_name})" if n_name != "n" else ""))
         x = x.indices
     if isinstance(x, (str, bytes)):
         raise ParameterError(f"{name} must be a 1-D array of active cell indices, got the string {x!r}")
@@ -99,7 +100,8 @@ def as_active_indices(x: Any, n: int, name: str = "x") -> np.ndarray:
         raise ParameterError(f"{name} must hold integer cell indices, got dtype {idx.dtype}")
     idx = np.sort(idx.astype(np.int64, copy=False))
     if idx.size and (idx[0] < 0 or idx[-1] >= n):
-        raise ParameterError(f"{name} must hold cell indices in [0, {n}), got {idx[0]}..{idx[-1]}")
+        raise ParameterError(f"{name} must hold cell indices in [0, {n}) ({n_name} = {n}), got "
+                             f"{idx[0]}..{idx[-1]}")
     if idx.size > 1 and np.any(idx[1:] == idx[:-1]):
         raise ParameterError(f"{name} must not repeat a cell index")
     return idx.astype(np.int32)
@@ -211,7 +213,8 @@ class DendriticSegment:
         theta = as_threshold(self.theta)
         object.__setattr__(self, "n_inputs", n)
         object.__setattr__(self, "theta", theta)
-        object.__setattr__(self, "synapses", as_active_indices(self.synapses, n, "synapses"))
+        synapses = as_active_indices(self.synapses, n, "synapses", n_name="n_inputs")
+        object.__setattr__(self, "synapses", synapses)
         self.synapses.setflags(write=False)
 
     @property
@@ -221,7 +224,7 @@ class DendriticSegment:
 
     def overlap(self, x: Any) -> int:
         """Synapses of the segment on active cells of ``x``: ``|S ∩ x|``."""
-        cells = as_active_indices(x, self.n_inputs)
+        cells = as_active_indices(x, self.n_inputs, n_name="n_inputs")
         return int(np.intersect1d(self.synapses, cells, assume_unique=True).size)
 
     def is_active(self, x: Any) -> bool:

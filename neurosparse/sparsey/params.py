@@ -156,7 +156,10 @@ class MacParams:
         _check("Q", self.Q, 1, 4096, integer=True)
         _check("K", self.K, 1, 65536, integer=True)
         _check("pi_min", self.pi_min, 1, 10**9, integer=True)
-        _check("pi_max", self.pi_max, self.pi_min, 10**9, integer=True)
+        _check("pi_max", self.pi_max, 1, 10**9, integer=True)
+        if self.pi_max < self.pi_min:
+            raise ParameterError(f"pi_max must be >= pi_min = {self.pi_min} (the band [pi_min, pi_max] of "
+                                 f"active inputs); got pi_max={self.pi_max}")
         for name in ("lambda_u", "lambda_h", "lambda_d"):
             _check(name, getattr(self, name), 0.0, 100.0)
         _check("g_minus", self.g_minus, 0.0, 1.0, hi_open=True)

@@ -161,7 +161,7 @@ def weight_bytes(levels: Sequence[LevelSpec]) -> int:
 
 
 def _describe(spec: LevelSpec) -> str:
-    return f"grid={spec.grid}, rf={spec.rf}, Q={spec.params.Q}, K={spec.params.K}"
+    return f"grid={spec.grid}, rf={spec.rf}, h_radius={spec.h_radius}, Q={spec.params.Q}, K={spec.params.K}"
 
 
 def tile_starts(extent: int, rf: int, count: int) -> np.ndarray:

@@ -13,6 +13,12 @@ extreme value; the object is built and used. The outcome of each case is one of
 * ``"hang"``: the case took longer than :data:`TIME_LIMIT_S` (a Python-level case is also
   stopped at :data:`HARD_LIMIT_S`).
 
+Cases run with the free memory that :func:`neurosparse._validation.check_memory` sees lowered to
+:data:`CASE_MEMORY_BYTES`, so a legitimate but large request (ten million trajectories, a
+46 MHz clip) is refused by the same check as an absurd one instead of running for minutes,
+and no accepted case allocates more than that. (The event core checks its networks against
+the real free memory, so its cases are unaffected.)
+
 This module is the shared driver (:class:`Target`, :func:`run_case`, the bad values); the cases
 live in one module per package, :data:`CASE_MODULES` (``cases_core``, ``cases_sdr``, ...), each
 with ``PACKAGE``, ``targets()`` and ``warm_up()``. Used by ``tests/conformance/test_bad_input.py``
@@ -22,6 +28,7 @@ value of :data:`BAD_VALUES` or :data:`ARGV_BAD_VALUES`, counts for RESULTS.md).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import re
@@ -34,9 +41,11 @@ from types import ModuleType
 import numpy as np
 
 import neurosparse as ns
+from neurosparse import _validation
 
 TIME_LIMIT_S = 20.0
 HARD_LIMIT_S = 60.0
+CASE_MEMORY_BYTES = 128 * 2**20
 
 #: The case modules, one per package, in report order.
 CASE_MODULES: tuple[str, ...] = ("cases_core", "cases_sdr", "cases_dendrites", "cases_sparsey", "cases_data",
@@ -141,7 +150,7 @@ def run_case(target: Target, parameter: str, value) -> tuple[str, str]:
     """``(outcome, message)`` of one case (see the module docstring)."""
     tic = time.perf_counter()
     try:
-        with _hard_limit():
+        with _hard_limit(), _small_memory():
             obj = target.build(parameter, value)
             state = np.asarray(target.use(obj), dtype=np.float64)
     except CaseTimeout:
@@ -179,6 +188,17 @@ def names(parameter: str, message: str) -> bool:
 
 def _timed(outcome: str, tic: float) -> str:
     return "hang" if time.perf_counter() - tic > TIME_LIMIT_S else outcome
+
+
+@contextlib.contextmanager
+def _small_memory():
+    """check_memory sees at most CASE_MEMORY_BYTES free while a case runs."""
+    saved = _validation.available_memory
+    _validation.available_memory = lambda: min(saved(), CASE_MEMORY_BYTES)
+    try:
+        yield
+    finally:
+        _validation.available_memory = saved
 
 
 class _hard_limit:

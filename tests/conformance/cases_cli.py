@@ -6,16 +6,19 @@ A case is refused clearly when the command exits non-zero with a message that na
 option (``--n`` or its parameter ``n``) and no traceback escapes; it is accepted when it exits
 0 and did what it was asked: ``simulate`` wrote its outputs, ``bench`` printed its report. The
 slow work behind ``precompile`` (compiling every kernel) and ``reproduce`` (running notebooks)
-is replaced by a recorder, so those cases check the argument handling only. ``energy`` is
-covered by its own package's checks (another part of issue 15), and ``sweep`` by its tests.
+is replaced by a recorder, so those cases check the argument handling only. ``energy`` and
+``sweep`` are not covered here (the pricing behind ``energy`` is being rewritten; ``sweep`` runs
+the code a sweep file names, on Dask).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,12 +28,13 @@ from bad_input_cases import CommandRefused, Target, base_outcomes, expect, names
 from neurosparse import cli
 
 PACKAGE = "cli"
-EXAMPLES = 8
+EXAMPLES = 10
 SIMULATE = {"network": "cuba", "--n": "100", "--duration": "0.002", "--seed": "1", "--threads": "1",
             "--engine": "numba", "--out": "out"}
 BENCH = {"network": "cuba", "--n": "100", "--duration": "0.002", "--threads": "1", "--seed": "0",
          "--repeats": "1"}
 _SCRATCH = Path(tempfile.mkdtemp(prefix="neurosparse-cli-cases-"))
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 _CALLS: list[dict] = []
 
 

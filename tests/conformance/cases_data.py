@@ -30,7 +30,7 @@ from neurosparse.data import (
 from neurosparse.data.action_videos import ACTIONS, action_videos
 
 PACKAGE = "data"
-EXAMPLES = 10
+EXAMPLES = 12
 
 
 def _videos(result, kw) -> np.ndarray:
@@ -129,8 +129,8 @@ _TIMES, _UNITS, _ = random_manifold_spikes(2, 1, n_inputs=3, duration=0.01, dt=1
 _SOUND = spoken_digit_waveforms(1, duration=0.2, seed=0)[0][:1, :800]
 
 
-MOVING = {"n_videos": 2, "n_frames": 3, "size": 12, "source": "digits", "speed": 1.0, "seed": 0,
-          "split": "all"}
+MOVING = {"n_videos": 2, "n_frames": 2, "size": 24, "source": "digits", "speed": 1.0, "seed": 0,
+          "split": "all"}  # a canvas of 24: the memory cap bounds the videos, and so their splat loop
 TRAJECTORIES = {"n": 2, "n_frames": 3, "extent": 5.0, "speed": 1.0, "seed": 0}
 ACTION = {"n_per_class": 1, "side": 9, "n_frames": 3, "speed": 1, "noise": 0.0, "seed": 0}
 DVS = {"contrast_threshold": 0.2, "threshold_sigma": 0.0, "refractory": 0.0, "log_offset": 0.1}

@@ -29,7 +29,7 @@ from neurosparse.dendrites import (
 PACKAGE = "dendrites"
 N_INPUTS = 64
 PATTERNS = [np.array([1, 5, 9, 13, 20]), np.array([2, 6, 9, 30, 41]), np.array([3, 7, 22, 50, 63])]
-EXAMPLES = 12
+EXAMPLES = 20
 
 
 def _check_cells(cells, kw, n: int = N_INPUTS) -> np.ndarray:

@@ -23,7 +23,7 @@ PACKAGE = "sdr"
 MC_DRAWS = 10**7  # about 0.1 s of drawing
 N, A, S, THETA, V, M, B = 256, 8, 6, 3, 2, 3, 2
 TRIALS = 256
-EXAMPLES = 12
+EXAMPLES = 20
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from neurosparse.sparsey import LevelSpec, MacParams, Sparsey
 PACKAGE = "sparsey"
 SHAPE = (8, 8)
 PARAMS = MacParams(Q=4, K=4)
-EXAMPLES = 10
+EXAMPLES = 15
 
 
 def _images(seed: int = 0, count: int = 6) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import neurosparse as ns
+from neurosparse import _validation
 from neurosparse.core import layout
 
 
@@ -127,10 +128,7 @@ def test_structure_is_frozen_after_the_first_run():
 
 
 def test_network_too_large_for_memory_fails_before_building(monkeypatch):
-    class FakeMemory:
-        available = 10 * 2**20
-
-    monkeypatch.setattr(layout.psutil, "virtual_memory", lambda: FakeMemory())
+    monkeypatch.setattr(_validation, "available_memory", lambda: 10 * 2**20)
     net = ns.Network()
     net.add_population("P", 100_000, ns.LIF(), ports={"e": ns.CurrentSynapse()})
     net.connect("P", "P", "e", ns.FixedProbability(0.01), weight=1e-12)
