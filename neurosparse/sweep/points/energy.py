@@ -6,13 +6,15 @@ The network is a three-layer feed-forward SNN on the event core (``n_in`` Poisso
 layer before through delta synapses, dt = 1 ms), the size of the spiking MLP of
 ``hardware/snn_digits.toml``. Its weights are fixed, not trained: the study is about how
 counts become cost, not about accuracy. Each point runs it, takes the run's OpTrace and
-prices it with :func:`neurosparse.hardware.estimate` on the target's default mode.
+prices it with :func:`neurosparse.hardware.estimate` on the target's default mode, at fp32
+or, on a target without fp32 arithmetic (the int8 Eyeriss-like accelerator), its first
+precision.
 """
 
 from __future__ import annotations
 
 import neurosparse as ns
-from neurosparse.hardware import estimate
+from neurosparse.hardware import estimate, load_target
 
 #: Jump of the membrane per input spike (V): with 32 inputs at 20 Hz and tau_m = 20 ms the
 #: mean drive is ~13 spikes per membrane time, 2.5 mV each, above the 15 mV to threshold.
@@ -48,11 +50,13 @@ def snn_energy(rate_hz: float, steps: int, target: str, seed: int) -> dict[str, 
         ``synaptic_events``, ``neuron_updates``).
     """
     trace = feedforward_trace(rate_hz, steps, seed)
-    report = estimate(trace, target)
+    offered = load_target(target).precisions
+    precision = "fp32" if not offered or "fp32" in offered else offered[0]  # e.g. int8 accelerators
+    report = estimate(trace, target, precision=precision)
     totals = trace.totals()
     return {"energy_j": report.energy_j, "energy_low_j": report.energy_low_j,
             "energy_high_j": report.energy_high_j, "compute_energy_j": report.compute_energy_j,
             "memory_energy_j": report.memory_energy_j, "static_energy_j": report.static_energy_j,
-            "latency_s": report.latency_s, "mode": report.mode,
+            "latency_s": report.latency_s, "mode": report.mode, "precision": precision,
             "spikes": totals["spikes"], "synaptic_events": totals["synaptic_events"],
             "neuron_updates": totals["neuron_updates"]}
