@@ -16,6 +16,14 @@ _LAZY = {
     "activity_penalty": "neurosparse.snn.ultralif",
     "soft_max_plus": "neurosparse.snn.ultralif",
     "run_on_core": "neurosparse.snn.on_core",
+    "max_former": "neurosparse.snn.maxformer",
+    "MaxFormer": "neurosparse.snn.maxformer",
+    "MaxFormerConfig": "neurosparse.snn.maxformer",
+    "max_resnet18": "neurosparse.snn.max_resnet",
+    "MaxResNet": "neurosparse.snn.max_resnet",
+    "spikformer": "neurosparse.snn.spikformer",
+    "MultiStepLIF": "neurosparse.snn.multistep_lif",
+    "MultiStepIF": "neurosparse.snn.multistep_lif",
 }
 
 __all__ = sorted(_LAZY)
