@@ -221,7 +221,10 @@ def price_network(clf: ContinualDendritesClassifier, tasks: PermutedMNIST, per_t
         ``prototype_macs`` (within the dense count), ``activation_sparsity`` (NeuroBench's, over
         the hidden layers); energies in nJ per sample: ``eyeriss_v2_nj`` (int8, skip) with
         ``eyeriss_v2_low_nj``/``eyeriss_v2_high_nj``, and ``<gpu>_nj`` (int8, dense, batch 256)
-        with its range.
+        with its range; the same with ``_cached_gates`` after the names for the network
+        deployed with its gates stored per task (:func:`without_segments`; equal to the others
+        for the models without dendrites). Weights are read once per batch of ``per_task x
+        n_tasks`` images, as counted.
     """
     x = torch.from_numpy(np.concatenate([tasks.test(s)[0][:per_task] for s in range(clf.n_tasks_)]))
     trace = count_deployed(clf, x)
@@ -236,13 +239,22 @@ def price_network(clf: ContinualDendritesClassifier, tasks: PermutedMNIST, per_t
            "segment_macs": segment, "prototype_macs": proto,
            "skipped_fraction": 1.0 - totals["effective_macs"] / totals["dense_ops"],
            "activation_sparsity": totals["activation_sparsity"]}
-    for name, report in (("eyeriss_v2", estimate(trace, "eyeriss_v2", mode="skip", precision="int8")),
-                         (gpu, estimate(trace, gpu, mode="dense", precision="int8", batch_size=256))):
-        r = report.per_sample()
-        row[f"{name}_nj"] = r.energy_j * 1e9
-        row[f"{name}_low_nj"] = r.energy_low_j * 1e9
-        row[f"{name}_high_nj"] = r.energy_high_j * 1e9
+    for suffix, priced in (("", trace), ("_cached_gates", without_segments(trace))):
+        for name, report in (("eyeriss_v2", estimate(priced, "eyeriss_v2", mode="skip", precision="int8")),
+                             (gpu, estimate(priced, gpu, mode="dense", precision="int8", batch_size=256))):
+            r = report.per_sample()
+            row[f"{name}{suffix}_nj"] = r.energy_j * 1e9
+            row[f"{name}{suffix}_low_nj"] = r.energy_low_j * 1e9
+            row[f"{name}{suffix}_high_nj"] = r.energy_high_j * 1e9
     return row
+
+
+def without_segments(trace: OpTrace) -> OpTrace:
+    """``trace`` without its segment layers: the network as deployed with each task's gates
+    computed once after training and stored (the prototypes are fixed, so are
+    :math:`\\sigma(d_{ij^*})` per task), not re-evaluated per batch."""
+    layers = {name: layer for name, layer in trace.layers.items() if not name.endswith("segments")}
+    return replace(trace, layers=layers, source=trace.source + "; segments replaced by stored gates")
 
 
 # ---------------------------------------------------------------------------- tables
@@ -289,26 +301,35 @@ def accuracy_table(summary: dict[str, dict[str, dict[str, float]]], checkpoints:
 
 def pricing_table(summary: dict[str, dict[str, dict[str, float]]], gpu: str = "h100") -> str:
     """Markdown: MACs per sample (dense, executed by a zero-skipping chip, skipped) and energy per
-    sample on Eyeriss v2 (int8, skip) and the GPU (int8, dense), each against the dense MLP."""
-    def m(model: str, col: str) -> float:
-        return summary[model][col]["mean"]
+    sample (mean over seeds, nJ, with the low-high range of the cost model) on Eyeriss v2 (int8,
+    skip) and the GPU (int8, dense, batches of 256), with the segments evaluated per batch and
+    with the gates stored per task, and each against the dense MLP."""
+    def cell(model: str, col: str) -> str:
+        st = summary[model]
+        if f"{col}_nj" not in st:
+            return "–"
+        return (f"{st[f'{col}_nj']['mean']:.0f} ({st[f'{col}_low_nj']['mean']:.0f}–"
+                f"{st[f'{col}_high_nj']['mean']:.0f})")
 
-    base = "mlp" if "mlp" in summary else None
-    lines = ["| model | dense MACs | executed MACs (skip) | skipped | Eyeriss v2 nJ (int8, skip) | "
-             f"{gpu.upper()} nJ (int8, dense) | Eyeriss vs dense MLP | {gpu.upper()} vs dense MLP |",
-             "|---|---|---|---|---|---|---|---|"]
-    for model in summary:
-        if "dense_macs" not in summary[model]:
+    def ratio(model: str, col: str) -> str:
+        base = summary.get("mlp", {}).get(f"{col}_nj")
+        mine = summary[model].get(f"{col}_nj")
+        return "–" if base is None or mine is None else f"{mine['mean'] / base['mean']:.2f}x"
+
+    g = gpu.upper()
+    lines = ["| model | dense MACs | executed MACs (skip) | skipped | Eyeriss v2 nJ | Eyeriss v2 nJ, gates "
+             f"stored | {g} nJ | {g} nJ, gates stored | Eyeriss v2 vs MLP (gates stored) | {g} vs MLP "
+             "(gates stored) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for model, st in summary.items():
+        if "dense_macs" not in st:
             continue
-        eye, g = m(model, "eyeriss_v2_nj"), m(model, f"{gpu}_nj")
-        ratio = ((f"{eye / m(base, 'eyeriss_v2_nj'):.2f}x", f"{g / m(base, f'{gpu}_nj'):.2f}x") if base
-                 else ("–", "–"))
         lines.append(
-            f"| {MODELS[model][0]} | {m(model, 'dense_macs') / 1e6:.2f} M | "
-            f"{m(model, 'effective_macs') / 1e6:.3f} M | "
-            f"{100 * m(model, 'skipped_fraction'):.1f} % | {eye:.0f} ({m(model, 'eyeriss_v2_low_nj'):.0f}–"
-            f"{m(model, 'eyeriss_v2_high_nj'):.0f}) | {g:.0f} ({m(model, f'{gpu}_low_nj'):.0f}–"
-            f"{m(model, f'{gpu}_high_nj'):.0f}) | {ratio[0]} | {ratio[1]} |")
+            f"| {MODELS[model][0]} | {st['dense_macs']['mean'] / 1e6:.2f} M | "
+            f"{st['effective_macs']['mean'] / 1e6:.3f} M | {100 * st['skipped_fraction']['mean']:.1f} % | "
+            f"{cell(model, 'eyeriss_v2')} | {cell(model, 'eyeriss_v2_cached_gates')} | {cell(model, gpu)} | "
+            f"{cell(model, gpu + '_cached_gates')} | {ratio(model, 'eyeriss_v2')} "
+            f"({ratio(model, 'eyeriss_v2_cached_gates')}) | {ratio(model, gpu)} "
+            f"({ratio(model, gpu + '_cached_gates')}) |")
     return "\n".join(lines)
 
 

@@ -98,6 +98,11 @@ def test_kwta_and_weight_sparsity_skip_most_macs_and_cost_less_than_the_dense_ml
     assert kwta["eyeriss_v2_nj"] < mlp["eyeriss_v2_nj"]
     assert kwta["eyeriss_v2_low_nj"] <= kwta["eyeriss_v2_nj"] <= kwta["eyeriss_v2_high_nj"]
     assert kwta["h100_low_nj"] <= kwta["h100_nj"] <= kwta["h100_high_nj"]
+    # stored gates drop the segments' work and weight reads; without dendrites nothing changes
+    ad = priced["active_dendrites"]
+    assert ad["eyeriss_v2_cached_gates_nj"] < ad["eyeriss_v2_nj"]
+    assert ad["h100_cached_gates_nj"] < ad["h100_nj"]
+    assert kwta["eyeriss_v2_cached_gates_nj"] == kwta["eyeriss_v2_nj"]
 
 
 # ---------------------------------------------------------------------------- tables
