@@ -86,7 +86,7 @@ class Setup:
     hidden
         Units in each of the two hidden layers (published: 2048).
     epochs
-        Passes over each task's 4,000 training images.
+        Passes over each task's 4,000 training images (0: the prototypes only, untrained).
     lr
         Adam's learning rate, the same for the four models.
     batch_size, kw_percent_on, weight_sparsity
@@ -106,9 +106,9 @@ class Setup:
 
     def __post_init__(self) -> None:
         for name in ("n_tasks", "hidden", "epochs", "batch_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ParameterError(f"{name} must be an integer >= 1, got {v!r}")
+            v, low = getattr(self, name), 0 if name == "epochs" else 1  # epochs 0: prototypes only
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise ParameterError(f"{name} must be an integer >= {low}, got {v!r}")
         if not self.lr > 0:
             raise ParameterError(f"lr must be > 0, got {self.lr}")
 
