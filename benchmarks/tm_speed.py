@@ -13,8 +13,13 @@ layer learns, so a slow-down as segments accumulate shows as a falling rate. Two
   where half the elements are noise and burst every time.
 
 Each chunk reports wall-clock and CPU (``time.process_time``) steps per second, segments,
-synapses and the mean per-step work (synapses touched, bursting columns); the machine and its
-load average (``os.getloadavg``) are printed, since a shared machine slows wall-clock rates.
+synapses, the mean per-step work (synapses touched, bursting columns) and the CPU time per
+synapse touched (flat when the data structures do not slow down as they grow: a step's cost
+is its synapses); the machine and ``uptime`` are printed, since a shared machine slows
+wall-clock rates. On the noisy stream every noise element bursts and gives 40 cells a new
+segment that is never used again (the algorithm keeps them, up to ``max_segments_per_cell``), so
+the synapses of the cells a burst activates, and with them the cost of a burst, grow with the
+steps learned, in any implementation of the algorithm.
 
 htm.core (the C++ temporal memory users know) has no wheel for Python 3.11, so it is not run
 here: its published figure is about 5,000 steps per second for spatial pooler plus temporal
@@ -63,6 +68,7 @@ def measure(stream: np.ndarray, cells: int, chunk: int, seed: int = 0) -> dict:
                      "synapses": tm.n_synapses_,
                      "synapses_touched": float(run.counts["synapses_touched"].mean()),
                      "bursting_columns": float(run.counts["bursting_columns"].mean()),
+                     "ns_per_synapse_touched": 1e9 * cpu / max(1, int(run.counts["synapses_touched"].sum())),
                      "load": os.getloadavg()[0]})
     piece = stream[-chunk:]
     w0, c0 = time.perf_counter(), time.process_time()
@@ -105,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             results["runs"].append(res)
             print(f"\n{workload}, 2048 x {cells} cells")
             print(" learned  steps/s wall  steps/s cpu  segments  synapses  touched/step  "
-                  "bursting/step  load")
+                  "bursting/step  cpu ns/touch  load")
             for r in res["rows"]:
                 print(f"{r['learned']:8d}  {r['steps_per_s_wall']:12.0f}  {r['steps_per_s_cpu']:11.0f}  "
                       f"{r['segments']:8d}  {r['synapses']:8d}  {r['synapses_touched']:12.0f}  "
-                      f"{r['bursting_columns']:13.1f}  {r['load']:4.1f}")
+                      f"{r['bursting_columns']:13.1f}  {r['ns_per_synapse_touched']:12.1f}  {r['load']:4.1f}")
             late = [r for r in res["rows"] if r["learned"] > 10_000] or res["rows"][-1:]
             wall = np.median([r["steps_per_s_wall"] for r in late])
             print(f"after 10,000 steps learned: {wall:.0f} steps/s wall, "

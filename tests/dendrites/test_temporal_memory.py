@@ -10,7 +10,7 @@ import pickle
 import numpy as np
 import pytest
 
-from neurosparse.dendrites.temporal_memory import TemporalMemory
+from neurosparse.dendrites.temporal_memory import CellSets, TemporalMemory
 from neurosparse.errors import NeurosparseError, ParameterError
 
 SMALL = dict(n_columns=256, cells_per_column=8, activation_threshold=6, min_threshold=4, max_new_synapses=10)
@@ -245,3 +245,15 @@ def test_bad_inputs_are_refused_naming_them():
         tm.kill_cells(1.5)
     with pytest.raises(ParameterError, match="not run yet"):
         TemporalMemory().segments()
+
+
+def test_cell_sets_give_each_steps_columns_once_and_spike_style_arrays():
+    rng = np.random.default_rng(0)
+    sets = [np.sort(rng.choice(640, rng.integers(0, 30), replace=False)) for _ in range(200)]
+    lengths = [len(s) for s in sets]
+    cells = CellSets(np.concatenate(([0], np.cumsum(lengths))), np.concatenate(sets).astype(np.int32), 640)
+    cols = cells.columns(8)
+    assert len(cols) == 200 and cols.n == 80
+    assert all(np.array_equal(cols[t], np.unique(sets[t] // 8)) for t in range(200))
+    t, i = cells.steps_and_cells()
+    assert np.array_equal(np.bincount(t, minlength=200), lengths) and np.array_equal(i, cells.cells)
