@@ -641,7 +641,7 @@ def as_column_batch(columns: Any, n_columns: int) -> tuple[np.ndarray, np.ndarra
             raise ParameterError(f"columns must not repeat a column within a step (step {step} does)")
         return (np.arange(rows.shape[0] + 1, dtype=np.int64) * rows.shape[1],
                 np.ascontiguousarray(rows, dtype=np.int32).ravel())
-    rows = [as_active_indices(c, n_columns, f"columns[{t}]")
+    rows = [as_active_indices(c, n_columns, f"columns[{t}] (active columns of n_columns={n_columns})")
             for t, c in enumerate(as_pattern_list(columns, "columns"))]
     lengths = np.array([r.size for r in rows], dtype=np.int64)
     return (np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),

@@ -257,3 +257,13 @@ def test_cell_sets_give_each_steps_columns_once_and_spike_style_arrays():
     assert all(np.array_equal(cols[t], np.unique(sets[t] // 8)) for t in range(200))
     t, i = cells.steps_and_cells()
     assert np.array_equal(np.bincount(t, minlength=200), lengths) and np.array_equal(i, cells.cells)
+
+
+def test_the_constructor_stores_its_arguments_and_learns_nothing():
+    import inspect
+
+    params = {**SMALL, "predicted_segment_decrement": 0.02, "seed": 7, "engine": "numpy"}
+    tm = TemporalMemory(**params)
+    assert all(getattr(tm, k) == v for k, v in params.items())
+    assert set(tm.get_params()) == {p for p in inspect.signature(TemporalMemory).parameters}
+    assert not [k for k in vars(tm) if k.endswith("_")]
