@@ -270,7 +270,7 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, dict[str, f
         if not mine:
             continue
         columns = sorted({k for r in mine for k, v in r.items() if isinstance(v, (int, float, np.number))
-                          and not isinstance(v, bool) and k not in ("point", "replica", "seed")})
+                          and not isinstance(v, bool) and k not in ("point", "replica", "seed", "trial")})
         stats = {}
         for c in columns:
             v = np.array([float(r[c]) for r in mine if c in r and np.isfinite(float(r[c]))])
@@ -373,7 +373,8 @@ def run_study(out: str | os.PathLike, *, full: bool = False, replicas: int | Non
     full
         The full size (``continual_dendrites_full.toml``) instead of the fast one.
     replicas
-        Seeds per model (default: the sweep file's).
+        Seeds per model (default: the sweep file's): its replicas, or its trials where the sweep
+        varies ``trial`` (the full sweep).
     models
         A subset of :data:`MODELS` (default: all four).
     workers
@@ -399,8 +400,12 @@ def run_study(out: str | os.PathLike, *, full: bool = False, replicas: int | Non
         if unknown:
             raise ParameterError(f"unknown model(s) {unknown}; the models are {tuple(MODELS)}")
         grid["model"] = [m for m in MODELS if m in models]
-    sweep = replace(sweep, grid=grid, fixed={**sweep.fixed, **(overrides or {})},
-                    replicas=sweep.replicas if replicas is None else int(replicas))
+    n_replicas = sweep.replicas
+    if replicas is not None and "trial" in grid:  # the seeds are trials (the full sweep)
+        grid["trial"] = list(range(int(replicas)))
+    elif replicas is not None:
+        n_replicas = int(replicas)
+    sweep = replace(sweep, grid=grid, fixed={**sweep.fixed, **(overrides or {})}, replicas=n_replicas)
     tic = time.perf_counter()
     table = run_sweep(sweep, out / "sweep", workers=workers, progress=progress)
     seconds = time.perf_counter() - tic
@@ -411,7 +416,8 @@ def run_study(out: str | os.PathLike, *, full: bool = False, replicas: int | Non
     text = ("## Accuracy on all tasks seen (%), mean ± std (min–max) over seeds\n\n"
             + accuracy_table(summary, checkpoints) + "\n\n## Pricing per sample\n\n"
             + pricing_table(summary) + "\n")
-    result = {"sweep": sweep.to_dict(), "sweep_file": str(path), "seconds": seconds,
+    seeds = sweep.replicas * len(sweep.grid.get("trial", [0]))
+    result = {"sweep": sweep.to_dict(), "sweep_file": str(path), "seconds": seconds, "seeds": seeds,
               "rows": len(rows), "errors": [r["error"] for r in rows if r.get("status") != "ok"],
               "ordering": ordering(summary, checkpoints), "summary": summary,
               "published": {m: {str(k): v for k, v in p.items()} for m, p in PUBLISHED.items()}}

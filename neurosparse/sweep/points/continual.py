@@ -10,9 +10,13 @@ from neurosparse.experiments.continual_dendrites import Setup, learn_permuted_mn
 
 def learn_tasks(model: str, n_tasks: int, hidden: int, epochs: int, seed: int, lr: float = 5e-4,
                 batch_size: int = 256, kw_percent_on: float = 0.05, weight_sparsity: float = 0.5,
-                segment_init: float = 1.0, price: bool = True) -> dict[str, float]:
+                segment_init: float = 1.0, price: bool = True, trial: int = 0) -> dict[str, float]:
     """Learn ``n_tasks`` permuted-MNIST tasks one after another with ``model`` (``"active_dendrites"``,
     ``"kwta"``, ``"dendrites"`` or ``"mlp"``) from ``seed``, then test (and price) it.
+
+    ``trial`` only labels a repetition: a sweep that varies it in its grid, before ``model``,
+    gets one seed per (trial, model) and runs every model's first seed before anyone's second
+    (the full sweep does, so that a partial run has all four models).
 
     Returns
     -------
