@@ -63,6 +63,10 @@ REPRODUCTIONS: tuple[Reproduction, ...] = (
                  "Yousefzadeh & Sifalakis (2021), Training for temporal sparsity in deep neural networks",
                  "activation and delta sparsity, MACs skipped and accuracy on moving-digit videos",
                  0.5, None),
+    Reproduction("continual_dendrites", "continual_dendrites.ipynb",
+                 "Iyer et al. (2022), Avoiding Catastrophe: Active Dendrites Enable Multi-Task Learning",
+                 "permuted MNIST learned in sequence: active dendrites + k-WTA against its ablations "
+                 "and an MLP, and the trained networks priced", 0.5, None),
     Reproduction("nir_pipeline", "nir_pipeline.ipynb",
                  "Pedersen et al. (2024), Neuromorphic intermediate representation (NIR)",
                  "a spiking CNN trained in snnTorch, exported to NIR, run on the event core: accuracy, "
