@@ -59,6 +59,10 @@ REPRODUCTIONS: tuple[Reproduction, ...] = (
     Reproduction("ultralif", "ultralif.ipynb", "UltraLIF: fully differentiable SNNs via ultradiscretization",
                  "eps -> 0 convergence, gradients, accuracy against a surrogate LIF, hardening, energy",
                  0.5, None),
+    Reproduction("temporal_memory", "temporal_memory.ipynb",
+                 "Hawkins & Ahmad (2016), Why neurons have thousands of synapses (sequence memory)",
+                 "Fig. 6: high-order sequences against a first-order memory, a switch of sequences, cells "
+                 "killed; capacity against cells per column and synapses; cost of a step", 0.7, 21.2),
     Reproduction("delta_video", "delta_video.ipynb",
                  "Yousefzadeh & Sifalakis (2021), Training for temporal sparsity in deep neural networks",
                  "activation and delta sparsity, MACs skipped and accuracy on moving-digit videos",
