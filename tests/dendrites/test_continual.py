@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -220,6 +222,12 @@ def test_a_network_with_dendrites_refuses_to_run_without_a_context():
         net(torch.zeros(3, 10))
     plain = ActiveDendritesNetwork(10, 2, (8,), dendrites=False, kw=False, weight_sparsity=0.0)
     assert plain(torch.zeros(3, 10)).shape == (3, 2)
+
+
+def test_neurosparse_dendrites_and_data_import_without_torch():
+    code = ("import sys; import neurosparse.dendrites, neurosparse.data; assert 'torch' not in sys.modules; "
+            "import neurosparse.dendrites.continual; assert 'torch' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # ---------------------------------------------------------------------------- helpers
