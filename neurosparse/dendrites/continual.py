@@ -275,6 +275,10 @@ class ActiveDendriteLayer(nn.Module):
     def gates(self, context: torch.Tensor, n: int) -> torch.Tensor:
         r""":math:`\sigma(d_{ij^*})` for each sample, ``(n, out_features)``, from a context ``(d,)``
         shared by the batch or one context per sample ``(n, d)``."""
+        d = self.segments.dim_context
+        if tuple(context.shape) not in ((d,), (n, d)):
+            raise ParameterError(f"the context must be ({d},) or one row per sample ({n}, {d}), got shape "
+                                 f"{tuple(context.shape)}")
         if context.dim() == 1:
             return torch.sigmoid(select_segments(self.segments(context.unsqueeze(0)))[0])
         distinct, which = torch.unique(context, dim=0, return_inverse=True)

@@ -220,6 +220,10 @@ def test_a_network_with_dendrites_refuses_to_run_without_a_context():
     net = ActiveDendritesNetwork(10, 2, (8,), num_segments=2, dim_context=10)
     with pytest.raises(ParameterError, match="context"):
         net(torch.zeros(3, 10))
+    with pytest.raises(ParameterError, match="one row per sample"):
+        net(torch.zeros(3, 10), torch.zeros(2, 10))
+    with pytest.raises(ParameterError, match=r"must be \(10,\)"):
+        net(torch.zeros(3, 10), torch.zeros(9))
     plain = ActiveDendritesNetwork(10, 2, (8,), dendrites=False, kw=False, weight_sparsity=0.0)
     assert plain(torch.zeros(3, 10)).shape == (3, 2)
 
