@@ -75,6 +75,11 @@ REPRODUCTIONS: tuple[Reproduction, ...] = (
                  "Pedersen et al. (2024), Neuromorphic intermediate representation (NIR)",
                  "a spiking CNN trained in snnTorch, exported to NIR, run on the event core: accuracy, "
                  "per-layer activity similarity and energy on three targets", None, 0.7),
+    Reproduction("maxformer", "maxformer.ipynb",
+                 "Fang et al. (2025), Spiking Neural Networks Need High Frequency Information (Max-Former)",
+                 "parameter counts; the LIF/IF transfer functions; spike and feature-map spectra; max vs "
+                 "average mixing, max-pool vs strided conv, conv vs attention, LIF vs IF on frequency tasks "
+                 "and digits, with firing rates and energy", 0.6, None),
 )
 
 

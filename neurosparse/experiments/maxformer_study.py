@@ -330,3 +330,29 @@ def comparison_rows(table) -> list[dict[str, Any]]:
                         "energy_ratio": ra["mac_ac_nj"] / rb["mac_ac_nj"] if rb["mac_ac_nj"] else
                         float("nan")})
     return out
+
+
+def markdown_report(table) -> str:
+    """The study's two tables (:func:`summary_rows`, :func:`comparison_rows`) as Markdown."""
+    def md(header: Sequence[str], rows: list[Sequence[Any]]) -> str:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(str(x) for x in r) + " |" for r in rows])
+
+    summary = md(["task", "variant", "runs", "accuracy %", "sd", "firing rate", "ACs / sample",
+                  "E_MAC/E_AC nJ", "Loihi nJ", "SpiNNaker 2 nJ", "A100 uJ"],
+                 [(r["task"], r["variant"], r["runs"], f"{r['accuracy']:.1f}", f"{r['accuracy_sd']:.1f}",
+                   f"{r['firing_rate']:.3f}", f"{r['acs']:.3g}", f"{r['mac_ac_nj']:.0f}",
+                   f"{r.get('loihi_nj', float('nan')):.0f}", f"{r.get('spinnaker2_nj', float('nan')):.0f}",
+                   f"{r.get('a100_nj', float('nan')) / 1e3:.0f}") for r in summary_rows(table)])
+    comparisons = md(["task", "claim", "difference (points)", "s.e.", "verdict", "energy ratio"],
+                     [(c["task"], c["claim"], f"{c['difference']:+.1f}", f"{c['se']:.1f}", c["verdict"],
+                       f"{c['energy_ratio']:.2f}") for c in comparison_rows(table)])
+    return summary + "\n\n" + comparisons
+
+
+if __name__ == "__main__":  # python -m neurosparse.experiments.maxformer_study results/sweeps/maxformer
+    import sys
+
+    from neurosparse.sweep import read_table
+
+    print(markdown_report(read_table(sys.argv[1] if len(sys.argv) > 1 else "results/sweeps/maxformer")))

@@ -21,7 +21,7 @@ self-attention early on (:mod:`neurosparse.snn.spiking_blocks`).
 ``max_former("cifar", mixers=("identity", "avg", "ssa"))`` swaps stage 2's mixer,
 ``downsample="conv"`` the embedding's pools, ``neuron="if"`` every neuron.
 
-Parameter counts (tested; the paper's in brackets): ``imagenet-10-384`` 16.23 M (16.23 M),
+Parameter counts (tested; the paper's in brackets): ``imagenet-10-384`` 16.24 M (16.24 M),
 ``imagenet-10-512`` 28.65 M (28.65 M), ``imagenet-10-768`` 63.99 M (63.99 M), ``cifar``
 6.57 M at 10 classes (6.57 M; 6.60 M at 100 classes), each equal to the authors' code to the
 parameter. ``cifar`` is ``D = 384`` with 12 heads (the authors' CIFAR settings; their CIFAR
